@@ -1,0 +1,1 @@
+"""Court case packages: build, verify, deliver, receive. Imports nothing from portal."""

@@ -1,0 +1,1 @@
+"""Legal documents: PDF rendering, signing, dossier. Imports nothing from portal."""

@@ -1,0 +1,1 @@
+"""Fengqiao ODR: online dispute resolution portal."""

@@ -1,0 +1,91 @@
+"""Settings: one typed object, read from ``ODR_*`` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the settings cannot run safely."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ODR_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    # Empty means Celery runs tasks eagerly, in-process.
+    broker_url: str = ""
+    result_backend: str = ""
+    eager_propagates: bool = False
+    secret_key: str = ""
+    storage_path: Path | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    default_locale: str = "zh_CN"
+    sms_gateway: Literal["outbox", "disabled"] = "outbox"
+    ratelimit_storage_url: str = "memory://"
+    access_token_minutes: int = Field(default=15, ge=1, le=120)
+    session_days: int = Field(default=14, ge=1, le=90)
+    demo_data: bool = True
+    static_vendor_dir: Path = PROJECT_ROOT / "node_modules"
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'odr.sqlite3'}"
+        if self.storage_path is None:
+            self.storage_path = self.var_dir / "files"
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def eager(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def files_dir(self) -> Path:
+        assert self.storage_path is not None
+        return self.storage_path
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; production refuses to start without one."""
+        if self.secret_key:
+            if self.production and len(self.secret_key) < 32:
+                raise ConfigurationError("ODR_SECRET_KEY must be at least 32 characters.")
+            return self.secret_key
+        if self.production:
+            raise ConfigurationError(
+                "ODR_SECRET_KEY is not set. Production mode needs a secret key of at least "
+                "32 random characters, e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`."
+            )
+        # Development keeps a generated key under var/ so logins survive restarts.
+        key_file = self.var_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

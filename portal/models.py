@@ -1,0 +1,17 @@
+"""Imports every model module, so metadata is complete for Alembic and tests."""
+
+from portal.accounts import models as accounts_models
+from portal.audit import models as audit_models
+from portal.bodies import models as bodies_models
+from portal.cases import models as cases_models
+from portal.db.base import Base
+from portal.notifications import models as notifications_models
+
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit_models",
+    "bodies_models",
+    "cases_models",
+    "notifications_models",
+]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db.base import Base
+from portal.db.types import UTCDateTime, created_at, intpk
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    # One notice per person per event keeps the task idempotent under redelivery.
+    __table_args__ = (UniqueConstraint("user_id", "event_id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
+    # A gettext msgid with {placeholders}; rendered in the reader's language.
+    message: Mapped[str] = mapped_column(String(200))
+    params: Mapped[str] = mapped_column(String(500), default="{}")
+    link: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[created_at]
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

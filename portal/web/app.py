@@ -1,0 +1,90 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from asgi_csrf import asgi_csrf_decorator
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal.config import Settings, get_settings
+from portal.i18n import gettext_
+from portal.web.auth import AuthMiddleware
+from portal.web.middleware import LocaleMiddleware, csrf_failed
+from portal.web.routes import routes
+from portal.web.templating import render
+
+log = logging.getLogger(__name__)
+
+ERROR_TEXT = {
+    400: ("The request could not be processed", "Please check what you entered and try again."),
+    401: ("Please log in", "You need to log in to do this."),
+    403: ("Not allowed", "Your account does not have access to this page."),
+    404: ("Page not found", "The page does not exist, or you do not have access to it."),
+    405: ("Not allowed", "This action is not available here."),
+    409: ("Conflict", "Someone changed this in the meantime. Reload the page."),
+    413: ("Too large", "What you sent is too large."),
+    429: ("Too many requests", "Please wait a moment and try again."),
+    500: ("Something went wrong", "The error was logged. Please try again later."),
+}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    title, message = ERROR_TEXT.get(status, ERROR_TEXT[400])
+    detail = getattr(exc, "detail", None)
+    # Starlette fills detail with the English reason phrase when none was given.
+    if (isinstance(exc, HTTPException) and detail and status in (400, 409) and detail != (
+        ERROR_TEXT[status][0]
+    ) and not detail[0].isupper()) or (detail and not detail.isascii()):
+        message = detail
+    if request.url.path.startswith("/api/"):
+        from starlette.responses import JSONResponse
+
+        return JSONResponse({"error": gettext_(title), "detail": gettext_(message)}, status)
+    return render(request, "errors/error.html", {
+        "status": status, "title": gettext_(title), "message": gettext_(message),
+    }, status)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return await http_error(request, exc)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    secret = settings.resolved_secret_key()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        yield {}
+
+    app = Starlette(
+        debug=False,
+        routes=routes(settings),
+        middleware=[
+            Middleware(LocaleMiddleware),
+            Middleware(SessionMiddleware, secret_key=secret, session_cookie="odr_flash",
+                       same_site="lax", https_only=settings.cookie_secure, max_age=None),
+            Middleware(AuthMiddleware),
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    # asgi-csrf wraps the whole app; login and registration are protected even before a
+    # session cookie exists, which closes login CSRF.
+    protect = asgi_csrf_decorator(
+        signing_secret=secret, cookie_name="odr_csrf", form_input="csrftoken",
+        always_protect={"/login", "/register", "/logout"}, send_csrf_failed=csrf_failed,
+        cookie_secure=settings.cookie_secure,
+    )
+    return protect(app)  # type: ignore[no-any-return]

@@ -1,0 +1,104 @@
+"""Pure ASGI middleware: resolves the login cookies to a user, rotating tokens as needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.accounts import tokens
+from portal.config import get_settings
+from portal.db import session_scope
+from portal.web.deps import CurrentUser
+
+ACCESS_COOKIE = "odr_access"
+REFRESH_COOKIE = "odr_refresh"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    user: CurrentUser | None
+    issued: tokens.IssuedTokens | None = None
+    clear: bool = False
+
+
+def resolve(session: Session, access: str | None, refresh: str | None) -> Resolution:
+    claims = tokens.decode_access(access) if access else None
+    if claims is not None:
+        row = tokens.active_session(session, claims)
+        if row is not None:
+            return Resolution(CurrentUser.from_user(row.user, row.id))
+    if refresh:
+        rotated = tokens.rotate(session, refresh)
+        if rotated is not None:
+            row, issued = rotated
+            return Resolution(CurrentUser.from_user(row.user, row.id), issued)
+    return Resolution(None, clear=bool(access or refresh))
+
+
+def _resolve_in_session(access: str | None, refresh: str | None) -> Resolution:
+    with session_scope() as session:
+        return resolve(session, access, refresh)
+
+
+def cookie_headers(issued: tokens.IssuedTokens | None) -> list[str]:
+    """Set-Cookie values for new tokens, or for clearing them when ``issued`` is None."""
+    settings = get_settings()
+    secure = "; Secure" if settings.cookie_secure else ""
+    if issued is None:
+        return [f"{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
+                for name in (ACCESS_COOKIE, REFRESH_COOKIE)]
+    return [
+        f"{ACCESS_COOKIE}={issued.access}; Path=/; Max-Age={settings.access_token_minutes * 60}"
+        f"; HttpOnly; SameSite=Lax{secure}",
+        f"{REFRESH_COOKIE}={issued.refresh}; Path=/; Max-Age={settings.session_days * 86400}"
+        f"; HttpOnly; SameSite=Lax{secure}",
+    ]
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        access, refresh = cookies.get(ACCESS_COOKIE), cookies.get(REFRESH_COOKIE)
+        result = Resolution(None)
+        if access or refresh:
+            result = await run_in_threadpool(_resolve_in_session, access, refresh)
+        scope["odr.user"] = result.user
+        if not (result.issued or result.clear) or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = cookie_headers(result.issued)
+
+        async def send_with_cookies(message: Message) -> None:
+            # A view that sets its own login cookies (login, logout) takes precedence.
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                own = " ".join(headers.getlist("set-cookie"))
+                if ACCESS_COOKIE + "=" not in own:
+                    for value in extra:
+                        headers.append("set-cookie", value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed header is treated as no cookies
+                return {}
+            return {k: m.value for k, m in jar.items()}
+    return {}

@@ -1,0 +1,60 @@
+"""Notifications and the development SMS outbox."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from portal.accounts.models import SmsMessage
+from portal.config import get_settings
+from portal.notifications import services as notifications
+from portal.notifications.models import Notification
+from portal.web.deps import in_db
+from portal.web.pagination import Page, page_number
+from portal.web.security import public, requires, user_of
+from portal.web.templating import render
+
+PAGE_SIZE = 20
+
+
+@requires()
+async def notification_list(request: Request) -> Response:
+    current = user_of(request)
+    number = page_number(request)
+
+    def work(session: Session) -> Page[Notification]:
+        query = select(Notification).where(Notification.user_id == current.id)
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = session.execute(query.order_by(Notification.id.desc()).limit(PAGE_SIZE)
+                               .offset((number - 1) * PAGE_SIZE)).scalars()
+        return Page(list(rows), number, PAGE_SIZE, total)
+
+    page = await in_db(work)
+    items = [(n, json.loads(n.params)) for n in page.items]
+    return render(request, "account/notifications.html", {"page": page, "items": items})
+
+
+@requires()
+async def notifications_read(request: Request) -> Response:
+    current = user_of(request)
+    await in_db(notifications.mark_all_read, current.id)
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@public
+async def sms_outbox(request: Request) -> Response:
+    """The development SMS gateway's messages, so codes can be read without a phone."""
+    settings = get_settings()
+    if settings.production or settings.sms_gateway != "outbox":
+        raise HTTPException(404)
+
+    def work(session: Session) -> list[SmsMessage]:
+        return list(session.execute(select(SmsMessage).order_by(SmsMessage.id.desc())
+                                    .limit(50)).scalars())
+
+    return render(request, "account/outbox.html", {"messages": await in_db(work)})

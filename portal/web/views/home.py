@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from portal.web.deps import current_user
+from portal.web.security import public
+from portal.web.templating import render
+
+
+@public
+async def home(request: Request) -> Response:
+    return render(request, "home.html", {"user": current_user(request)})
+
+
+@public
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})

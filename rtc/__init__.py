@@ -1,0 +1,1 @@
+"""Video mediation media server (aiortc). Imports nothing from portal."""
