@@ -20,6 +20,7 @@ KEYWORDS = {
     "ngettext_": (1, 2), "translate": None,
     # Exceptions whose message argument is a msgid shown to the user.
     "InvalidField": (2,), "MissingInput": (2,), "LoginFailed": None, "TooManyRequests": None,
+    "error": (2,),  # Form.error(field, msgid)
 }
 METHODS = [
     ("portal/web/templates/**.html", "jinja2"),

@@ -11,7 +11,8 @@ Level = Literal["success", "info", "warning", "danger"]
 
 def flash(request: Request, message: str, level: Level = "success") -> None:
     """``message`` is a translated string."""
-    request.session.setdefault("_flashes", []).append([level, message])
+    # Reassigned, not appended in place: the session only saves changes it can see.
+    request.session["_flashes"] = [*request.session.get("_flashes", []), [level, message]]
 
 
 def pop_flashes(request: Request) -> list[tuple[str, str]]:

@@ -1,0 +1,138 @@
+"""Role × route: every registered page declares who may use it, and the portal enforces it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+from starlette.routing import Route
+
+from portal.accounts.roles import Role
+from portal.bodies.models import Area, Level
+from portal.config import get_settings
+from portal.web.routes import routes
+from tests.factories import AreaFactory, BodyFactory, CaseFactory, UserFactory, add_respondent
+from tests.functional.conftest import Browser
+
+ROUTES = [r for r in routes(get_settings()) if isinstance(r, Route)]
+
+
+def test_every_route_declares_its_roles() -> None:
+    for route in ROUTES:
+        assert hasattr(route.endpoint, "allowed_roles"), f"{route.path} has no access rule"
+
+
+@pytest.fixture
+def world(db: Session) -> dict[str, Any]:
+    area = AreaFactory()
+    body = BodyFactory(area=area)
+    users = {
+        Role.PARTY: UserFactory(),
+        Role.MEDIATOR: UserFactory(role=Role.MEDIATOR, body_id=body.id),
+        Role.BODY_ADMIN: UserFactory(role=Role.BODY_ADMIN, body_id=body.id),
+        Role.GRID_WORKER: UserFactory(role=Role.GRID_WORKER, area_id=area.id),
+        Role.DISPATCHER: UserFactory(role=Role.DISPATCHER, area_id=area.id),
+        Role.COURT_CLERK: UserFactory(role=Role.COURT_CLERK, court_name="诸暨市人民法院"),
+        Role.ADMIN: UserFactory(role=Role.ADMIN),
+    }
+    case = CaseFactory(applicant=users[Role.PARTY], body_id=body.id, area_id=area.id,
+                       mediator_id=users[Role.MEDIATOR].id, court_name="诸暨市人民法院")
+    target = UserFactory(role=Role.MEDIATOR, body_id=body.id)
+    return {"users": users, "case": case, "target": target}
+
+
+def _path(route: Route, world: dict[str, Any]) -> str:
+    return (route.path.replace("{number}", world["case"].number)
+            .replace("{user_id:int}", str(world["target"].id)).replace("{code}", "en"))
+
+
+# Who sees the demo case: all but the grid worker, who reports disputes but is not party
+# to this one.
+SEES_CASE = set(Role) - {Role.GRID_WORKER}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_get_pages_by_role(role: Role, world: dict[str, Any], make_browser: Any) -> None:
+    browser: Browser = make_browser()
+    browser.login(world["users"][role].phone)
+    for route in ROUTES:
+        if "GET" not in (route.methods or ()):
+            continue
+        allowed = route.endpoint.allowed_roles  # type: ignore[attr-defined]
+        response = browser.get(_path(route, world), follow_redirects=False)
+        if allowed is not None and role not in allowed:
+            assert response.status_code == 403, (role, route.path, response.status_code)
+        elif route.path == "/cases/{number}" and role not in SEES_CASE:
+            assert response.status_code == 404, (role, route.path)
+        else:
+            assert response.status_code in (200, 303), (role, route.path, response.status_code)
+            if response.status_code == 303:
+                assert route.path in ("/login", "/lang/{code}"), (role, route.path)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_post_actions_by_role(role: Role, world: dict[str, Any], make_browser: Any) -> None:
+    browser: Browser = make_browser()
+    browser.login(world["users"][role].phone)
+    for route in ROUTES:
+        allowed = route.endpoint.allowed_roles  # type: ignore[attr-defined]
+        if "POST" not in (route.methods or ()) or allowed is None or route.path == "/logout":
+            continue
+        response = browser.submit(_path(route, world), {})
+        if role not in allowed:
+            assert response.status_code == 403, (role, route.path, response.status_code)
+        else:
+            assert response.status_code != 403 or route.path.startswith("/admin/users/"), (
+                role, route.path)
+
+
+def test_anonymous_is_sent_to_login(world: dict[str, Any], browser: Browser) -> None:
+    for route in ROUTES:
+        allowed = route.endpoint.allowed_roles  # type: ignore[attr-defined]
+        if allowed is None:
+            continue
+        if "GET" in (route.methods or ()):
+            response = browser.get(_path(route, world), follow_redirects=False)
+            assert response.status_code == 303, route.path
+            assert response.headers["location"].startswith("/login?next=")
+        else:
+            assert browser.submit(_path(route, world), {}).status_code == 401, route.path
+
+
+def test_party_cannot_read_or_act_on_another_partys_case(
+        world: dict[str, Any], make_browser: Any, db: Session) -> None:
+    stranger = UserFactory()
+    browser: Browser = make_browser()
+    browser.login(stranger.phone)
+    number = world["case"].number
+    assert browser.get(f"/cases/{number}").status_code == 404
+    assert browser.submit(f"/cases/{number}/act", {"trigger": "withdraw",
+                                                   "reason": "x"}).status_code == 404
+    assert number not in browser.get("/cases").text
+    # A respondent added to the case can read it.
+    add_respondent(db, world["case"], stranger)
+    assert browser.get(f"/cases/{number}").status_code == 200
+
+
+def test_other_body_and_other_area_see_nothing(world: dict[str, Any], make_browser: Any) -> None:
+    other_area = AreaFactory()
+    other_body = BodyFactory(area=other_area)
+    for user in (UserFactory(role=Role.BODY_ADMIN, body_id=other_body.id),
+                 UserFactory(role=Role.MEDIATOR, body_id=other_body.id),
+                 UserFactory(role=Role.DISPATCHER, area_id=other_area.id),
+                 UserFactory(role=Role.COURT_CLERK, court_name="另一法院")):
+        browser: Browser = make_browser()
+        browser.login(user.phone)
+        assert browser.get(f"/cases/{world['case'].number}").status_code == 404, user.role
+        assert world["case"].number not in browser.get("/cases").text
+
+
+def test_dispatcher_sees_cases_of_areas_below(world: dict[str, Any], make_browser: Any,
+                                              db: Session) -> None:
+    city = AreaFactory(level=Level.CITY)
+    db.get(Area, world["case"].area_id).parent_id = city.id  # type: ignore[union-attr]
+    db.commit()
+    browser: Browser = make_browser()
+    browser.login(UserFactory(role=Role.DISPATCHER, area_id=city.id).phone)
+    assert browser.get(f"/cases/{world['case'].number}").status_code == 200
