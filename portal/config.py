@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "zh_CN"
     sms_gateway: Literal["outbox", "disabled"] = "outbox"
+    email_gateway: Literal["outbox", "disabled"] = "outbox"
     ratelimit_storage_url: str = "memory://"
     access_token_minutes: int = Field(default=15, ge=1, le=120)
     session_days: int = Field(default=14, ge=1, le=90)

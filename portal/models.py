@@ -5,6 +5,7 @@ from portal.audit import models as audit_models
 from portal.bodies import models as bodies_models
 from portal.cases import models as cases_models
 from portal.db.base import Base
+from portal.deadlines import models as deadlines_models
 from portal.notifications import models as notifications_models
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "audit_models",
     "bodies_models",
     "cases_models",
+    "deadlines_models",
     "notifications_models",
 ]

@@ -12,13 +12,14 @@ from typing import Any
 
 from celery import Celery
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.config import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 _PENDING = "odr_pending_tasks"
+_COMMITTED = "odr_committed"
 TASK_MODULES = ["portal.notifications.tasks"]
 
 
@@ -50,24 +51,57 @@ celery_app = make_celery()
 
 
 def send_after_commit(session: Session, task: Any, *args: Any, **kwargs: Any) -> None:
-    """Queue ``task.delay(*args, **kwargs)`` to run once ``session`` commits."""
-    session.info.setdefault(_PENDING, []).append((task, args, kwargs))
+    """Queue ``task.delay(*args, **kwargs)`` to run once ``session`` commits.
+
+    Only the outermost commit counts: releasing a SAVEPOINT makes nothing visible to a
+    worker. A rollback drops the tasks queued in what it rolled back (a SAVEPOINT's
+    rollback drops only those queued inside it).
+    """
+    session.info.setdefault(_PENDING, []).append(
+        (session.get_nested_transaction(), task, args, kwargs))
+
+
+def _queued_within(savepoint: SessionTransaction | None, target: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is target:
+            return True
+        savepoint = savepoint.parent
+    return False
 
 
 @event.listens_for(Session, "after_commit")
-def _send_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, [])
-    for task, args, kwargs in pending:
-        try:
-            task.delay(*args, **kwargs)
-        except Exception:
-            # The data is already committed: failing the request now would tell the
-            # user their change was lost when it was saved.
-            if get_settings().eager_propagates:
-                raise
-            log.exception("could not send task %s", getattr(task, "name", task))
+def _mark_committed(session: Session) -> None:
+    # Also fired when a SAVEPOINT is released; only the outermost commit is real.
+    if not session.in_nested_transaction():
+        session.info[_COMMITTED] = True
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(_PENDING, None)
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    # The outermost rollback drops everything in _send_or_drop; here only SAVEPOINTs.
+    pending = session.info.get(_PENDING)
+    if pending and previous_transaction.nested:
+        session.info[_PENDING] = [p for p in pending
+                                  if not _queued_within(p[0], previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _send_or_drop(session: Session, transaction: SessionTransaction) -> None:
+    # Runs once the outermost transaction is closed, so an error raised from here leaves
+    # the session usable (raised from "after_commit" it would be stuck in 'committed').
+    if transaction.parent is not None:
+        return
+    pending = session.info.pop(_PENDING, [])
+    if not session.info.pop(_COMMITTED, False):
+        return  # rolled back or closed: the work never happened
+    failed: Exception | None = None
+    for _savepoint, task, args, kwargs in pending:
+        try:
+            task.delay(*args, **kwargs)
+        except Exception as exc:
+            log.exception("could not send task %s", getattr(task, "name", task))
+            failed = failed or exc
+    # The data is already committed: failing the request now would tell the user their
+    # change was lost when it was saved. Tests (eager_propagates) want to see the error.
+    if failed is not None and get_settings().eager_propagates:
+        raise failed

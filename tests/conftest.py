@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from portal.accounts import ratelimit  # noqa: E402
 from portal.db import get_engine, sessionmaker_for  # noqa: E402
-from portal.db.migrate import upgrade  # noqa: E402
 from portal.models import Base  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -43,7 +42,9 @@ def _schema() -> Iterator[None]:
         # A clean schema per run: earlier runs or other projects may have left tables.
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade()
+    # The models define the test schema; tests/unit/db/test_migrations.py proves the
+    # Alembic migrations build the same one.
+    Base.metadata.create_all(engine)
     yield
 
 

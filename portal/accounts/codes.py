@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from portal.accounts import ratelimit
 from portal.accounts.models import OneTimeCode
-from portal.accounts.sms import get_gateway
 from portal.accounts.validation import InvalidField
 from portal.config import get_settings
 from portal.db.types import utcnow
+from portal.notifications.channels import sms_gateway
 
 CODE_TTL = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -49,7 +49,7 @@ def send_code(session: Session, *, phone: str, purpose: str, client: str) -> Non
     code = f"{secrets.randbelow(1_000_000):06d}"
     session.add(OneTimeCode(phone=phone, purpose=purpose, code_hash=_hash(phone, purpose, code),
                             expires_at=utcnow() + CODE_TTL))
-    get_gateway().send(session, phone, f"【枫桥ODR】验证码 {code}，5分钟内有效。请勿告知他人。")
+    sms_gateway().send(session, phone, f"【枫桥ODR】验证码 {code}，5分钟内有效。请勿告知他人。")
 
 
 def check_code(session: Session, *, phone: str, purpose: str, code: str) -> None:

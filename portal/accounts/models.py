@@ -64,14 +64,3 @@ class OneTimeCode(Base):
     created_at: Mapped[created_at]
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-
-
-class SmsMessage(Base):
-    """Messages of the development SMS gateway, shown on the outbox page."""
-
-    __tablename__ = "sms_outbox"
-
-    id: Mapped[intpk]
-    phone: Mapped[str] = mapped_column(String(20), index=True)
-    body: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[created_at]

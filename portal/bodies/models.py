@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db.base import Base
@@ -60,6 +60,27 @@ class MediationBody(Base):
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Keys of portal.cases.disputes.DISPUTE_TYPES this body accepts.
+    dispute_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    specialties: Mapped[str] = mapped_column(String(300), default="")
+    working_hours: Mapped[str] = mapped_column(String(200), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_at]
 
     area: Mapped[Area] = relationship()
+
+
+class MediatorProfile(Base):
+    """The published profile of a mediator (a User with role mediator)."""
+
+    __tablename__ = "mediator_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    specialties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[str] = mapped_column(String(100), default="普通话")
+    years: Mapped[int] = mapped_column(default=0)
+    charges: Mapped[bool] = mapped_column(default=False)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    photo_path: Mapped[str | None] = mapped_column(String(200))
+    accepting_cases: Mapped[bool] = mapped_column(default=True)

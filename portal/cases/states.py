@@ -39,6 +39,7 @@ class Trigger(StrEnum):
     DECLINE = "decline"
     RESUBMIT = "resubmit"
     TRANSFER = "transfer"
+    REFER = "refer"
     CONTACT_RESPONDENT = "contact_respondent"
     RESPONDENT_AGREE = "respondent_agree"
     RESPONDENT_REFUSE = "respondent_refuse"
@@ -116,6 +117,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # To police, arbitration, another department or another body.
     *_t(T.TRANSFER, [S.SUBMITTED, S.ACCEPTED, S.AWAITING_RESPONDENT, S.MEDIATION_FAILED],
         S.TRANSFERRED, A.BODY, A.DISPATCHER),
+    # To another mediation body or level inside the portal: it reviews the case afresh.
+    *_t(T.REFER, [S.SUBMITTED, S.ACCEPTED], S.SUBMITTED, A.BODY, A.DISPATCHER),
     *_t(T.CONTACT_RESPONDENT, [S.ACCEPTED], S.AWAITING_RESPONDENT, A.BODY, A.MEDIATOR, A.SYSTEM),
     *_t(T.RESPONDENT_AGREE, [S.AWAITING_RESPONDENT], S.RESPONDENT_AGREED, A.RESPONDENT, A.BODY),
     *_t(T.RESPONDENT_REFUSE, [S.AWAITING_RESPONDENT], S.MEDIATION_FAILED, A.RESPONDENT, A.BODY),
@@ -184,6 +187,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.DECLINE: "Decline case",
     Trigger.RESUBMIT: "Submit to another body",
     Trigger.TRANSFER: "Transfer case",
+    Trigger.REFER: "Refer to another body",
     Trigger.CONTACT_RESPONDENT: "Contact respondent",
     Trigger.RESPONDENT_AGREE: "Agree to mediation",
     Trigger.RESPONDENT_REFUSE: "Refuse mediation",

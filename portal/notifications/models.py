@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.base import Base
@@ -24,3 +24,17 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[created_at]
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboundMessage(Base):
+    """SMS and e-mail as sent through a gateway; the development gateways stop here and the
+    outbox page shows them."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[intpk]
+    channel: Mapped[str] = mapped_column(String(10), index=True)  # sms | email
+    recipient: Mapped[str] = mapped_column(String(200), index=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]

@@ -3,8 +3,9 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import SmsMessage, User
+from portal.accounts.models import User
 from portal.audit.models import AuditEntry
+from portal.notifications.models import OutboundMessage
 from tests.factories import UserFactory
 from tests.functional.conftest import Browser
 
@@ -71,7 +72,7 @@ def test_duplicate_phone(browser: Browser, db: Session) -> None:
     UserFactory(phone=PHONE)
     response = browser.submit("/register", {"phone": PHONE, "action": "send_code"})
     assert response.status_code == 400
-    assert db.execute(select(func.count()).select_from(SmsMessage)).scalar_one() == 0
+    assert db.execute(select(func.count()).select_from(OutboundMessage)).scalar_one() == 0
 
 
 def test_missing_or_wrong_csrf_token_is_refused(browser: Browser, db: Session) -> None:

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
-from portal.accounts.models import SmsMessage
 from portal.config import get_settings
 from portal.notifications import services as notifications
-from portal.notifications.models import Notification
+from portal.notifications.models import Notification, OutboundMessage
 from portal.web.deps import in_db
 from portal.web.pagination import Page, page_number
 from portal.web.security import public, requires, user_of
@@ -48,13 +48,21 @@ async def notifications_read(request: Request) -> Response:
 
 @public
 async def sms_outbox(request: Request) -> Response:
-    """The development SMS gateway's messages, so codes can be read without a phone."""
+    """The development gateways' SMS and e-mail, so codes can be read without a phone."""
     settings = get_settings()
-    if settings.production or settings.sms_gateway != "outbox":
+    if settings.production or "outbox" not in (settings.sms_gateway, settings.email_gateway):
         raise HTTPException(404)
 
-    def work(session: Session) -> list[SmsMessage]:
-        return list(session.execute(select(SmsMessage).order_by(SmsMessage.id.desc())
+    def work(session: Session) -> list[OutboundMessage]:
+        return list(session.execute(select(OutboundMessage).order_by(OutboundMessage.id.desc())
                                     .limit(50)).scalars())
 
     return render(request, "account/outbox.html", {"messages": await in_db(work)})
+
+
+ROUTES = [
+    Route("/notifications", notification_list, name="notifications"),
+    Route("/notifications/read", notifications_read, methods=["POST"],
+          name="notifications_read"),
+    Route("/dev/sms", sms_outbox, name="sms_outbox"),
+]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from portal.accounts import services as accounts
 from portal.accounts.models import User
@@ -158,3 +159,11 @@ async def audit_log(request: Request) -> Response:
 
     page, result = await in_db(work)
     return render(request, "admin/audit.html", {"page": page, "result": result})
+
+
+ROUTES = [
+    Route("/admin/users", users, name="admin_users"),
+    Route("/admin/users/new", user_new, methods=["GET", "POST"], name="admin_user_new"),
+    Route("/admin/users/{user_id:int}", user_update, methods=["POST"], name="admin_user_update"),
+    Route("/admin/audit", audit_log, name="admin_audit"),
+]

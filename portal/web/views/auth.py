@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from portal.accounts import services as accounts
 from portal.accounts.codes import TooManyRequests
@@ -135,3 +136,11 @@ async def set_language(request: Request) -> Response:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax",
                             httponly=True)
     return response
+
+
+ROUTES = [
+    Route("/login", login, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/register", register, methods=["GET", "POST"], name="register"),
+    Route("/lang/{code}", set_language, name="set_language"),
+]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from portal.accounts.roles import Role
 from portal.bodies.models import MediationBody
@@ -181,3 +182,11 @@ async def case_new(request: Request) -> Response:
     flash(request, translate("Draft {number} saved. Submit it when you are ready.",
                              number=number))
     return RedirectResponse(f"/cases/{number}", status_code=303)
+
+
+ROUTES = [
+    Route("/cases", case_list, name="case_list"),
+    Route("/cases/new", case_new, methods=["GET", "POST"], name="case_new"),
+    Route("/cases/{number}", case_detail, name="case_detail"),
+    Route("/cases/{number}/act", case_act, methods=["POST"], name="case_act"),
+]

@@ -4,10 +4,11 @@ from sqlalchemy.orm import Session
 
 from portal.accounts import services as accounts
 from portal.accounts.codes import MAX_ATTEMPTS, TooManyRequests
-from portal.accounts.models import OneTimeCode, SmsMessage, User, UserSession
+from portal.accounts.models import OneTimeCode, User, UserSession
 from portal.accounts.roles import Role
 from portal.accounts.validation import InvalidField
 from portal.audit.models import AuditEntry
+from portal.notifications.models import OutboundMessage
 from tests.factories import BodyFactory, UserFactory
 
 PHONE = "13712345678"
@@ -16,7 +17,8 @@ GOOD = dict(name="王五", id_number="110101199003074477", phone=PHONE,
 
 
 def _code(db: Session) -> str:
-    body = db.execute(select(SmsMessage.body).order_by(SmsMessage.id.desc())).scalars().first()
+    newest = select(OutboundMessage.body).order_by(OutboundMessage.id.desc())
+    body = db.execute(newest).scalars().first()
     assert body is not None
     return "".join(ch for ch in body if ch.isdigit())[:6]
 

@@ -42,6 +42,7 @@ SPEC: dict[Trigger, tuple[list[Status], Status, set[Actor]]] = {
         S.TRANSFERRED,
         {A.BODY, A.DISPATCHER},
     ),
+    T.REFER: ([S.SUBMITTED, S.ACCEPTED], S.SUBMITTED, {A.BODY, A.DISPATCHER}),
     T.CONTACT_RESPONDENT: ([S.ACCEPTED], S.AWAITING_RESPONDENT, {A.BODY, A.MEDIATOR, A.SYSTEM}),
     T.RESPONDENT_AGREE: ([S.AWAITING_RESPONDENT], S.RESPONDENT_AGREED, {A.RESPONDENT, A.BODY}),
     T.RESPONDENT_REFUSE: ([S.AWAITING_RESPONDENT], S.MEDIATION_FAILED, {A.RESPONDENT, A.BODY}),
@@ -196,7 +197,8 @@ def test_transition_is_frozen() -> None:
 
 
 def test_allowed_triggers_follow_table_order() -> None:
-    assert allowed_triggers(S.SUBMITTED) == [T.ACCEPT, T.DECLINE, T.TRANSFER, T.WITHDRAW]
+    assert allowed_triggers(S.SUBMITTED) == [T.ACCEPT, T.DECLINE, T.TRANSFER, T.REFER,
+                                             T.WITHDRAW]
     assert allowed_triggers(S.MEDIATION_FAILED) == [T.TRANSFER, T.REQUEST_FILING, T.CLOSE]
     assert allowed_triggers(S.CLOSED) == []
     for status in Status:

@@ -1,8 +1,8 @@
-"""foundation: accounts, bodies, cases, audit, notifications
+"""initial schema
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-11-29 05:25:19.861300
+Revises: (none)
+Create Date: 2026-11-29 05:53:06.811855
 """
 from collections.abc import Sequence
 
@@ -60,6 +60,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_counters')),
     sa.UniqueConstraint('year', name=op.f('uq_case_counters_year'))
     )
+    op.create_table('holidays',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('is_workday', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holidays')),
+    sa.UniqueConstraint('day', name=op.f('uq_holidays_day'))
+    )
     op.create_table('one_time_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
@@ -74,15 +82,18 @@ def upgrade() -> None:
     with op.batch_alter_table('one_time_codes', schema=None) as batch_op:
         batch_op.create_index('ix_one_time_codes_phone_purpose', ['phone', 'purpose'], unique=False)
 
-    op.create_table('sms_outbox',
+    op.create_table('outbound_messages',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('phone', sa.String(length=20), nullable=False),
-    sa.Column('body', sa.String(length=500), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_outbox'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_messages'))
     )
-    with op.batch_alter_table('sms_outbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sms_outbox_phone'), ['phone'], unique=False)
+    with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbound_messages_channel'), ['channel'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_messages_recipient'), ['recipient'], unique=False)
 
     op.create_table('mediation_bodies',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -92,6 +103,11 @@ def upgrade() -> None:
     sa.Column('area_id', sa.Integer(), nullable=False),
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('phone', sa.String(length=30), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('dispute_types', sa.JSON(), nullable=False),
+    sa.Column('specialties', sa.String(length=300), nullable=False),
+    sa.Column('working_hours', sa.String(length=200), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_mediation_bodies_area_id_areas')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mediation_bodies')),
@@ -135,13 +151,21 @@ def upgrade() -> None:
     sa.Column('mediator_id', sa.Integer(), nullable=True),
     sa.Column('area_id', sa.Integer(), nullable=True),
     sa.Column('court_name', sa.String(length=100), nullable=True),
+    sa.Column('wizard_step', sa.String(length=20), nullable=False),
+    sa.Column('consent_online', sa.Boolean(), nullable=False),
+    sa.Column('consent_service', sa.Boolean(), nullable=False),
+    sa.Column('preferred_mediator_id', sa.Integer(), nullable=True),
+    sa.Column('create_key', sa.String(length=64), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['applicant_id'], ['users.id'], name=op.f('fk_cases_applicant_id_users')),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_cases_area_id_areas')),
     sa.ForeignKeyConstraint(['body_id'], ['mediation_bodies.id'], name=op.f('fk_cases_body_id_mediation_bodies')),
     sa.ForeignKeyConstraint(['mediator_id'], ['users.id'], name=op.f('fk_cases_mediator_id_users')),
+    sa.ForeignKeyConstraint(['preferred_mediator_id'], ['users.id'], name=op.f('fk_cases_preferred_mediator_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
+    sa.UniqueConstraint('create_key', name=op.f('uq_cases_create_key')),
     sa.UniqueConstraint('number', name=op.f('uq_cases_number'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
@@ -151,6 +175,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_mediator_id'), ['mediator_id'], unique=False)
         batch_op.create_index('ix_cases_status_updated', ['status', 'updated_at'], unique=False)
 
+    op.create_table('mediator_profiles',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('specialties', sa.JSON(), nullable=False),
+    sa.Column('languages', sa.String(length=100), nullable=False),
+    sa.Column('years', sa.Integer(), nullable=False),
+    sa.Column('charges', sa.Boolean(), nullable=False),
+    sa.Column('bio', sa.Text(), nullable=False),
+    sa.Column('photo_path', sa.String(length=200), nullable=True),
+    sa.Column('accepting_cases', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mediator_profiles_user_id_users')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_mediator_profiles'))
+    )
     op.create_table('user_sessions',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -169,10 +205,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_sessions_previous_hash'), ['previous_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('case_claims',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_claims_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_claims'))
+    )
+    with op.batch_alter_table('case_claims', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_claims_case_id'), ['case_id'], unique=False)
+
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('trigger', sa.Enum('submit', 'accept', 'decline', 'resubmit', 'transfer', 'contact_respondent', 'respondent_agree', 'respondent_refuse', 'respondent_timeout', 'assign_mediator', 'reassign_mediator', 'start_mediation', 'draft_agreement', 'revise_agreement', 'open_signing', 'all_signed', 'fail_mediation', 'mediation_timeout', 'request_confirmation', 'court_confirm', 'court_refuse_confirmation', 'request_filing', 'court_receive', 'docket', 'reject_filing', 'withdraw', 'close', name='trigger', native_enum=False, length=40), nullable=False),
+    sa.Column('trigger', sa.Enum('submit', 'accept', 'decline', 'resubmit', 'transfer', 'refer', 'contact_respondent', 'respondent_agree', 'respondent_refuse', 'respondent_timeout', 'assign_mediator', 'reassign_mediator', 'start_mediation', 'draft_agreement', 'revise_agreement', 'open_signing', 'all_signed', 'fail_mediation', 'mediation_timeout', 'request_confirmation', 'court_confirm', 'court_refuse_confirmation', 'request_filing', 'court_receive', 'docket', 'reject_filing', 'withdraw', 'close', name='trigger', native_enum=False, length=40), nullable=False),
     sa.Column('from_status', sa.Enum('draft', 'submitted', 'accepted', 'declined', 'transferred', 'awaiting_respondent', 'respondent_agreed', 'mediator_assigned', 'in_mediation', 'agreement_drafted', 'signing', 'agreement_in_effect', 'confirmation_requested', 'confirmed', 'confirmation_refused', 'mediation_failed', 'filing_requested', 'filing_received', 'docketed', 'filing_rejected', 'withdrawn', 'closed', name='status', native_enum=False, length=40), nullable=False),
     sa.Column('to_status', sa.Enum('draft', 'submitted', 'accepted', 'declined', 'transferred', 'awaiting_respondent', 'respondent_agreed', 'mediator_assigned', 'in_mediation', 'agreement_drafted', 'signing', 'agreement_in_effect', 'confirmation_requested', 'confirmed', 'confirmation_refused', 'mediation_failed', 'filing_requested', 'filing_received', 'docketed', 'filing_rejected', 'withdrawn', 'closed', name='status', native_enum=False, length=40), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
@@ -191,15 +239,75 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('applicant', 'respondent', 'agent', name='participantrole', native_enum=False, length=40), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('person', 'organisation', name='partykind', native_enum=False, length=40), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('id_number', sa.String(length=18), nullable=True),
+    sa.Column('legal_representative', sa.String(length=100), nullable=True),
     sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=300), nullable=False),
+    sa.Column('represents_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_participants_case_id_cases')),
+    sa.ForeignKeyConstraint(['represents_id'], ['case_participants.id'], name=op.f('fk_case_participants_represents_id_case_participants')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_participants_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_participants'))
     )
     with op.batch_alter_table('case_participants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_participants_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_participants_user_id'), ['user_id'], unique=False)
+
+    op.create_table('deadlines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('accept', 'respondent', 'choose_mediator', 'assign_mediator', 'mediator_answer', 'mediation_end', 'confirmation', name='deadlinekind', native_enum=False, length=40), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_deadlines_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deadlines'))
+    )
+    with op.batch_alter_table('deadlines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deadlines_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_deadlines_open_due', ['closed_at', 'due_at'], unique=False)
+
+    op.create_table('evidence_files',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('stored_name', sa.String(length=100), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_evidence_files_case_id_cases')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_evidence_files_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_files')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_evidence_files_stored_name'))
+    )
+    with op.batch_alter_table('evidence_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_files_case_id'), ['case_id'], unique=False)
+
+    op.create_table('mediator_assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('mediator_id', sa.Integer(), nullable=False),
+    sa.Column('chosen_by_parties', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'accepted', 'declined', 'replaced', name='assignmentstatus', native_enum=False, length=40), nullable=False),
+    sa.Column('conflict_note', sa.Text(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_mediator_assignments_case_id_cases')),
+    sa.ForeignKeyConstraint(['mediator_id'], ['users.id'], name=op.f('fk_mediator_assignments_mediator_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mediator_assignments'))
+    )
+    with op.batch_alter_table('mediator_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mediator_assignments_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mediator_assignments_mediator_id'), ['mediator_id'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -220,15 +328,50 @@ def upgrade() -> None:
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_user_id'), ['user_id'], unique=False)
 
+    op.create_table('respondent_invites',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('participant_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('answer', sa.String(length=20), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_respondent_invites_case_id_cases')),
+    sa.ForeignKeyConstraint(['participant_id'], ['case_participants.id'], name=op.f('fk_respondent_invites_participant_id_case_participants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_respondent_invites')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_respondent_invites_token_hash'))
+    )
+    with op.batch_alter_table('respondent_invites', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_respondent_invites_case_id'), ['case_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('respondent_invites', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_respondent_invites_case_id'))
+
+    op.drop_table('respondent_invites')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('mediator_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mediator_assignments_mediator_id'))
+        batch_op.drop_index(batch_op.f('ix_mediator_assignments_case_id'))
+
+    op.drop_table('mediator_assignments')
+    with op.batch_alter_table('evidence_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_files_case_id'))
+
+    op.drop_table('evidence_files')
+    with op.batch_alter_table('deadlines', schema=None) as batch_op:
+        batch_op.drop_index('ix_deadlines_open_due')
+        batch_op.drop_index(batch_op.f('ix_deadlines_case_id'))
+
+    op.drop_table('deadlines')
     with op.batch_alter_table('case_participants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_participants_user_id'))
         batch_op.drop_index(batch_op.f('ix_case_participants_case_id'))
@@ -238,11 +381,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
 
     op.drop_table('case_events')
+    with op.batch_alter_table('case_claims', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_claims_case_id'))
+
+    op.drop_table('case_claims')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
         batch_op.drop_index(batch_op.f('ix_user_sessions_previous_hash'))
 
     op.drop_table('user_sessions')
+    op.drop_table('mediator_profiles')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_status_updated')
         batch_op.drop_index(batch_op.f('ix_cases_mediator_id'))
@@ -259,14 +407,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_mediation_bodies_area_id'))
 
     op.drop_table('mediation_bodies')
-    with op.batch_alter_table('sms_outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sms_outbox_phone'))
+    with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbound_messages_recipient'))
+        batch_op.drop_index(batch_op.f('ix_outbound_messages_channel'))
 
-    op.drop_table('sms_outbox')
+    op.drop_table('outbound_messages')
     with op.batch_alter_table('one_time_codes', schema=None) as batch_op:
         batch_op.drop_index('ix_one_time_codes_phone_purpose')
 
     op.drop_table('one_time_codes')
+    op.drop_table('holidays')
     op.drop_table('case_counters')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_subject'))
