@@ -20,7 +20,8 @@ KEYWORDS = {
     "ngettext_": (1, 2), "translate": None,
     # Exceptions whose message argument is a msgid shown to the user.
     "InvalidField": (2,), "MissingInput": (2,), "LoginFailed": None, "TooManyRequests": None,
-    "error": (2,),  # Form.error(field, msgid)
+    "error": (2,),  # Form.error(field, msgid); the API's error(status, msgid)
+    "Reason": None,
 }
 METHODS = [
     ("portal/web/templates/**.html", "jinja2"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 from asgi_csrf import asgi_csrf_decorator
@@ -13,10 +14,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from portal.config import Settings, get_settings
 from portal.i18n import gettext_
+from portal.web.api.spec import spec
 from portal.web.auth import AuthMiddleware
 from portal.web.middleware import LocaleMiddleware, csrf_failed
 from portal.web.routes import routes
@@ -32,26 +34,30 @@ ERROR_TEXT = {
     405: ("Not allowed", "This action is not available here."),
     409: ("Conflict", "Someone changed this in the meantime. Reload the page."),
     413: ("Too large", "What you sent is too large."),
+    415: ("Unsupported format", "This kind of content is not accepted here."),
     429: ("Too many requests", "Please wait a moment and try again."),
     500: ("Something went wrong", "The error was logged. Please try again later."),
 }
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    title, message = ERROR_TEXT.get(status, ERROR_TEXT[400])
-    detail = getattr(exc, "detail", None)
-    # Starlette fills detail with the English reason phrase when none was given.
-    if (isinstance(exc, HTTPException) and detail and status in (400, 409) and detail != (
-        ERROR_TEXT[status][0]
-    ) and not detail[0].isupper()) or (detail and not detail.isascii()):
-        message = detail
-    if request.url.path.startswith("/api/"):
-        from starlette.responses import JSONResponse
+    """Error pages (and API errors) in the user's language.
 
-        return JSONResponse({"error": gettext_(title), "detail": gettext_(message)}, status)
+    A view that raises HTTPException with a detail passes an already translated message;
+    otherwise Starlette fills in the English reason phrase and the generic text is used.
+    """
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    title, generic = ERROR_TEXT.get(status, ERROR_TEXT[400])
+    detail = exc.detail if isinstance(exc, HTTPException) else None
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    message = detail if detail and detail != phrase else gettext_(generic)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": gettext_(title), "detail": message}, status)
     return render(request, "errors/error.html", {
-        "status": status, "title": gettext_(title), "message": gettext_(message),
+        "status": status, "title": gettext_(title), "message": message,
     }, status)
 
 
@@ -80,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
+    # SpecTree reads the routes to generate /api/v1/openapi.json (served by our own route).
+    spec.app = app
     # asgi-csrf wraps the whole app; login and registration are protected even before a
     # session cookie exists, which closes login CSRF.
     protect = asgi_csrf_decorator(

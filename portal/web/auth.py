@@ -70,11 +70,15 @@ class AuthMiddleware:
             return
         cookies = _cookies(scope)
         access, refresh = cookies.get(ACCESS_COOKIE), cookies.get(REFRESH_COOKIE)
+        bearer = _bearer(scope)
+        if bearer is not None:
+            # API clients: the header wins and no cookies are rotated or cleared for them.
+            access, refresh = bearer, None
         result = Resolution(None)
         if access or refresh:
             result = await run_in_threadpool(_resolve_in_session, access, refresh)
         scope["odr.user"] = result.user
-        if not (result.issued or result.clear) or scope["type"] != "http":
+        if bearer is not None or not (result.issued or result.clear) or scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         extra = cookie_headers(result.issued)
@@ -90,6 +94,16 @@ class AuthMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)
+
+
+def _bearer(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"authorization":
+            text: str = value.decode("latin-1")
+            scheme, _, credentials = text.partition(" ")
+            if scheme.lower() == "bearer" and credentials:
+                return credentials.strip()
+    return None
 
 
 def _cookies(scope: Scope) -> dict[str, str]:

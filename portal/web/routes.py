@@ -6,9 +6,10 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from portal.config import PROJECT_ROOT, Settings
+from portal.web.api import views as api
 from portal.web.views import account, admin, auth, cases, home
 
-VIEW_MODULES = [home, auth, cases, account, admin]
+VIEW_MODULES = [home, auth, cases, account, admin, api]
 
 
 def routes(settings: Settings) -> list[BaseRoute]:

@@ -29,7 +29,7 @@ def requires(*roles: Role) -> Callable[[Endpoint], Endpoint]:
         async def wrapper(request: Request) -> Response:
             user = current_user(request)
             if user is None:
-                if request.method in ("GET", "HEAD"):
+                if request.method in ("GET", "HEAD") and not request.url.path.startswith("/api/"):
                     target = quote(request.url.path + (f"?{request.url.query}"
                                                        if request.url.query else ""))
                     return RedirectResponse(f"/login?next={target}", status_code=303)

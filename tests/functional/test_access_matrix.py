@@ -42,9 +42,13 @@ def world(db: Session) -> dict[str, Any]:
     return {"users": users, "case": case, "target": target}
 
 
+QUERIES = {"/api/v1/bodies/suggestions": "?dispute_type=family"}
+
+
 def _path(route: Route, world: dict[str, Any]) -> str:
-    return (route.path.replace("{number}", world["case"].number)
+    path = (route.path.replace("{number}", world["case"].number)
             .replace("{user_id:int}", str(world["target"].id)).replace("{code}", "en"))
+    return path + QUERIES.get(route.path, "")
 
 
 # Who sees the demo case: all but the grid worker, who reports disputes but is not party
@@ -63,7 +67,8 @@ def test_get_pages_by_role(role: Role, world: dict[str, Any], make_browser: Any)
         response = browser.get(_path(route, world), follow_redirects=False)
         if allowed is not None and role not in allowed:
             assert response.status_code == 403, (role, route.path, response.status_code)
-        elif route.path == "/cases/{number}" and role not in SEES_CASE:
+        elif route.path in ("/cases/{number}", "/api/v1/cases/{number}") and (
+                role not in SEES_CASE):
             assert response.status_code == 404, (role, route.path)
         else:
             assert response.status_code in (200, 303), (role, route.path, response.status_code)
@@ -92,7 +97,9 @@ def test_anonymous_is_sent_to_login(world: dict[str, Any], browser: Browser) -> 
         allowed = route.endpoint.allowed_roles  # type: ignore[attr-defined]
         if allowed is None:
             continue
-        if "GET" in (route.methods or ()):
+        if "GET" in (route.methods or ()) and route.path.startswith("/api/"):
+            assert browser.get(_path(route, world)).status_code == 401, route.path
+        elif "GET" in (route.methods or ()):
             response = browser.get(_path(route, world), follow_redirects=False)
             assert response.status_code == 303, route.path
             assert response.headers["location"].startswith("/login?next=")

@@ -21,6 +21,7 @@ from portal.cases.models import Case, CaseEvent
 from portal.cases.states import LABELS as STATUS_LABELS
 from portal.cases.states import TRIGGER_LABELS, IllegalTransition, Status, Trigger
 from portal.i18n import gettext_, translate
+from portal.web import panels
 from portal.web.deps import CurrentUser, in_db, load_user
 from portal.web.flash import flash
 from portal.web.forms import Form, echo, read_form
@@ -78,6 +79,7 @@ class CaseView:
     case: Case
     triggers: list[Trigger]
     mediators: list[Any]
+    panels: list[panels.RenderedPanel]
 
 
 @requires()
@@ -91,7 +93,7 @@ async def case_detail(request: Request) -> Response:
         triggers = cases.available_triggers(session, case, user)
         mediators = cases.mediators_for(session, case) if any(
             t in cases.NEEDS_MEDIATOR for t in triggers) else []
-        return CaseView(case, triggers, mediators)
+        return CaseView(case, triggers, mediators, panels.collect(session, case, user))
 
     view = await in_db(work)
     return render(request, "cases/detail.html", {

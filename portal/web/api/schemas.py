@@ -1,0 +1,118 @@
+"""Request and response schemas of the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from portal.cases.states import Status, Trigger
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: str | None = None
+    fields: dict[str, str] | None = None
+
+
+class TokenIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=30)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class MeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    phone: str
+    role: str
+    body_id: int | None
+    area_id: int | None
+
+
+class ParticipantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    role: str
+    kind: str
+    name: str
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    trigger: Trigger
+    from_status: Status
+    to_status: Status
+    actor_role: str
+    reason: str
+    created_at: dt.datetime
+
+
+class CaseSummaryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    title: str
+    status: Status
+    dispute_type: str
+    body_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CaseOut(CaseSummaryOut):
+    summary: str
+    mediator_id: int | None
+    participants: list[ParticipantOut]
+    events: list[EventOut]
+    allowed_actions: list[Trigger]
+
+
+class CaseListQuery(BaseModel):
+    status: Status | None = None
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class CaseListOut(BaseModel):
+    items: list[CaseSummaryOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class ActionIn(BaseModel):
+    trigger: Trigger
+    reason: str = Field(default="", max_length=2000)
+    mediator_id: int | None = None
+
+
+class SuggestQuery(BaseModel):
+    dispute_type: str = Field(min_length=1, max_length=40)
+    area_id: int | None = None
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class SuggestionOut(BaseModel):
+    body_id: int
+    name: str
+    level: str
+    score: float
+    reasons: list[str]
+
+
+class SuggestionsOut(BaseModel):
+    items: list[SuggestionOut]
