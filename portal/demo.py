@@ -1,10 +1,11 @@
-"""Demo data: areas at three levels, bodies, one account per role, sample cases.
+"""Demo data: areas at three levels, bodies with mediators, one account per role, cases.
 
 Loading is idempotent: a marker row (the admin account's phone) means it was done.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -13,9 +14,10 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.accounts.roles import Role
-from portal.bodies.models import Area, BodyKind, Level, MediationBody
+from portal.bodies.demo_data import AREAS, BODIES, MEDIATORS, TOWN_BODY
+from portal.bodies.models import Area, MediationBody, MediatorProfile
 from portal.cases import services as cases
-from portal.cases.models import CaseParticipant, ParticipantRole
+from portal.cases.models import Case, CaseParticipant, ParticipantRole
 from portal.cases.states import Trigger
 from portal.db.types import utcnow
 
@@ -41,25 +43,6 @@ DEMO_USERS = [
     DemoUser("13900000002", "李四", Role.PARTY, "330602199211034562"),
 ]
 
-AREAS = [
-    ("330600", "绍兴市", Level.CITY, None),
-    ("330681", "诸暨市枫桥镇", Level.TOWN, "330600"),
-    ("330681101", "枫源村", Level.VILLAGE, "330681"),
-    ("330681102", "陈家村", Level.VILLAGE, "330681"),
-    ("330602", "越城区城南街道", Level.TOWN, "330600"),
-    ("330602201", "城南社区", Level.VILLAGE, "330602"),
-]
-
-BODIES = [
-    ("绍兴市社会矛盾纠纷调处化解中心", BodyKind.PEOPLES, Level.CITY, "330600"),
-    ("枫桥镇人民调解委员会", BodyKind.PEOPLES, Level.TOWN, "330681"),
-    ("枫源村人民调解室", BodyKind.PEOPLES, Level.VILLAGE, "330681101"),
-    ("城南街道人民调解委员会", BodyKind.PEOPLES, Level.TOWN, "330602"),
-    ("电商枫桥调解工作室", BodyKind.INDUSTRY, Level.CITY, "330600"),
-    ("海上枫桥渔事纠纷调解中心", BodyKind.INDUSTRY, Level.CITY, "330600"),
-    ("园区枫桥劳动争议调解站", BodyKind.INDUSTRY, Level.TOWN, "330602"),
-]
-
 
 def is_loaded(session: Session) -> bool:
     return session.execute(
@@ -77,13 +60,16 @@ def load(session: Session) -> bool:
                            parent=areas[parent] if parent else None)
         session.add(areas[code])
     bodies: dict[str, MediationBody] = {}
-    for name, kind, level, area in BODIES:
-        bodies[name] = MediationBody(name=name, kind=kind, level=level, area=areas[area])
-        session.add(bodies[name])
+    for b in BODIES:
+        bodies[b.name] = MediationBody(
+            name=b.name, kind=b.kind, level=b.level, area=areas[b.area],
+            dispute_types=list(b.dispute_types), specialties=b.specialties, address=b.address,
+            phone=b.phone, working_hours=b.working_hours, description=b.description)
+        session.add(bodies[b.name])
     session.flush()
-    town_body = bodies["枫桥镇人民调解委员会"]
+    town_body = bodies[TOWN_BODY]
     password = hash_password(DEMO_PASSWORD)
-    users: dict[Role | str, User] = {}
+    users: dict[str, User] = {}
     for du in DEMO_USERS:
         user = User(phone=du.phone, name=du.name, role=du.role, id_number=du.id_number,
                     password_hash=password, phone_verified_at=utcnow())
@@ -96,11 +82,42 @@ def load(session: Session) -> bool:
         session.add(user)
         users[du.phone] = user
     session.flush()
+    _mediators(session, users, bodies, password)
     _sample_cases(session, users, town_body, areas["330681101"])
+    _finished_cases(session, users, town_body, areas["330681102"])
     return True
 
 
-def _sample_cases(session: Session, users: dict[Role | str, User], body: MediationBody,
+def _mediators(session: Session, users: dict[str, User], bodies: dict[str, MediationBody],
+               password: str) -> None:
+    for m in MEDIATORS:
+        user = users.get(m.phone)
+        if user is None:
+            user = User(phone=m.phone, name=m.name, role=Role.MEDIATOR, password_hash=password,
+                        body_id=bodies[m.body].id, phone_verified_at=utcnow())
+            session.add(user)
+            session.flush()
+            users[m.phone] = user
+        session.add(MediatorProfile(
+            user_id=user.id, specialties=list(m.specialties), languages=m.languages,
+            years=m.years, charges=m.charges, bio=m.bio, accepting_cases=True))
+    session.flush()
+
+
+def _new_case(session: Session, users: dict[str, User], body: MediationBody, area: Area,
+              title: str, kind: str) -> Case:
+    applicant, respondent = users["13900000001"], users["13900000002"]
+    case = cases.create_draft(session, applicant=applicant, data=cases.NewCase(
+        title=title, dispute_type=kind, body_id=body.id, area_id=area.id,
+        summary="演示案件。"))
+    case.participants.append(CaseParticipant(
+        role=ParticipantRole.RESPONDENT, user_id=respondent.id, name=respondent.name,
+        phone=respondent.phone))
+    session.flush()
+    return case
+
+
+def _sample_cases(session: Session, users: dict[str, User], body: MediationBody,
                   area: Area) -> None:
     applicant, respondent = users["13900000001"], users["13900000002"]
     body_admin, mediator = users["13800000003"], users["13800000004"]
@@ -118,13 +135,60 @@ def _sample_cases(session: Session, users: dict[Role | str, User], body: Mediati
         ]),
     ]
     for title, kind, steps in samples:
-        case = cases.create_draft(session, applicant=applicant, data=cases.NewCase(
-            title=title, dispute_type=kind, body_id=body.id, area_id=area.id,
-            summary="演示案件。"))
-        case.participants.append(CaseParticipant(
-            role=ParticipantRole.RESPONDENT, user_id=respondent.id, name=respondent.name,
-            phone=respondent.phone))
-        session.flush()
+        case = _new_case(session, users, body, area, title, kind)
         for trigger, actor in steps:
             cases.act(session, case=case, trigger=trigger, actor=actor,
                       mediator_id=mediator.id)
+
+
+# Finished cases from past weeks, so the directory's figures have something to show:
+# (title, type, mediator phone, days ago submitted, days to its last event, how it ended).
+HISTORY = [
+    ("山林边界纠纷", "land", "13700000101", 60, 12, "agreed"),
+    ("兄弟分家析产纠纷", "family", "13800000004", 45, 6, "closed"),
+    ("邻里排水纠纷", "neighbour", "13700000102", 40, 9, "agreed"),
+    ("土地流转租金纠纷", "land", "13700000101", 30, 20, "failed"),
+    ("婚约彩礼返还纠纷", "family", "13800000004", 20, 3, "withdrawn"),
+]
+
+
+def _finished_cases(session: Session, users: dict[str, User], body: MediationBody,
+                    area: Area) -> None:
+    applicant, respondent = users["13900000001"], users["13900000002"]
+    body_admin = users["13800000003"]
+    now = utcnow()
+    for title, kind, phone, ago, days, outcome in HISTORY:
+        mediator = users[phone]
+        case = _new_case(session, users, body, area, title, kind)
+        steps: list[tuple[Trigger, User | None, str]] = [
+            (Trigger.SUBMIT, applicant, ""), (Trigger.ACCEPT, body_admin, ""),
+            (Trigger.CONTACT_RESPONDENT, body_admin, ""),
+            (Trigger.RESPONDENT_AGREE, respondent, ""), (Trigger.ASSIGN_MEDIATOR, body_admin, ""),
+            (Trigger.START_MEDIATION, mediator, "")]
+        if outcome == "withdrawn":
+            steps.append((Trigger.WITHDRAW, applicant, "双方已自行和解。"))
+        elif outcome == "failed":
+            steps.append((Trigger.FAIL_MEDIATION, mediator, "双方对租金标准分歧过大。"))
+        else:
+            steps += [(Trigger.DRAFT_AGREEMENT, mediator, ""),
+                      (Trigger.OPEN_SIGNING, mediator, ""), (Trigger.ALL_SIGNED, None, "")]
+            if outcome == "closed":
+                steps.append((Trigger.CLOSE, body_admin, ""))
+        for trigger, actor, reason in steps:
+            if actor is None:
+                cases.transition(session, case=case, trigger=trigger, actor=None)
+            else:
+                cases.act(session, case=case, trigger=trigger, actor=actor, reason=reason,
+                          mediator_id=mediator.id)
+        _backdate(case, start=now - dt.timedelta(days=ago), days=days)
+    session.flush()
+
+
+def _backdate(case: Case, *, start: dt.datetime, days: int) -> None:
+    """Spread the case's events from ``start`` over ``days``, as if it happened then."""
+    case.created_at = case.submitted_at = start
+    events = case.events
+    step = dt.timedelta(days=days) / max(len(events) - 1, 1)
+    for n, event in enumerate(events):
+        event.created_at = start + step * n
+    case.updated_at = events[-1].created_at

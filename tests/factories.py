@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.accounts.roles import Role
-from portal.bodies.models import Area, BodyKind, Level, MediationBody
+from portal.bodies.models import Area, BodyKind, Level, MediationBody, MediatorProfile
 from portal.cases import services as cases
 from portal.cases.models import Case, CaseParticipant, ParticipantRole
 
@@ -73,8 +73,29 @@ class CaseFactory(_Base):
             session.commit()
 
 
+class MediatorProfileFactory(_Base):
+    """A mediator account (``user``) with its published profile."""
+
+    class Meta:
+        model = MediatorProfile
+
+    user = factory.SubFactory(UserFactory, role=Role.MEDIATOR)
+    user_id = factory.SelfAttribute("user.id")
+    specialties = factory.LazyFunction(lambda: ["婚姻家庭"])
+    languages = "普通话"
+    years = 5
+    charges = False
+    bio = ""
+    accepting_cases = True
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> MediatorProfile:
+        kwargs.pop("user", None)
+        return super()._create(model_class, *args, **kwargs)  # type: ignore[no-any-return]
+
+
 def bind(session: Session) -> None:
-    for f in (AreaFactory, BodyFactory, UserFactory, CaseFactory):
+    for f in (AreaFactory, BodyFactory, UserFactory, CaseFactory, MediatorProfileFactory):
         f._meta.sqlalchemy_session = session
 
 

@@ -7,9 +7,9 @@ from starlette.staticfiles import StaticFiles
 
 from portal.config import PROJECT_ROOT, Settings
 from portal.web.api import views as api
-from portal.web.views import account, admin, auth, cases, home
+from portal.web.views import account, admin, auth, bodies, cases, home
 
-VIEW_MODULES = [home, auth, cases, account, admin, api]
+VIEW_MODULES = [home, auth, cases, account, admin, api, bodies]
 
 
 def routes(settings: Settings) -> list[BaseRoute]:

@@ -40,16 +40,20 @@ def _csrf_token(request: Request) -> str:
 NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/cases", "Cases", frozenset(Role)),
     ("/notifications", "Notifications", frozenset(Role)),
+    ("/bodies", "Mediation bodies", frozenset(Role)),
     ("/admin/users", "Users", frozenset({Role.ADMIN, Role.BODY_ADMIN})),
+    ("/admin/bodies", "Manage bodies", frozenset({Role.ADMIN, Role.BODY_ADMIN})),
     ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),
 ]
 NAV_LABELS = [label for _, label, _ in NAV]
+# Shown to visitors who are not logged in, too.
+PUBLIC_NAV = frozenset({"/bodies"})
 
 
 def _nav(request: Request) -> list[tuple[str, str]]:
     user = current_user(request)
     if user is None:
-        return []
+        return [(href, label) for href, label, _ in NAV if href in PUBLIC_NAV]
     return [(href, label) for href, label, roles in NAV if user.role in roles]
 
 

@@ -47,7 +47,8 @@ QUERIES = {"/api/v1/bodies/suggestions": "?dispute_type=family"}
 
 def _path(route: Route, world: dict[str, Any]) -> str:
     path = (route.path.replace("{number}", world["case"].number)
-            .replace("{user_id:int}", str(world["target"].id)).replace("{code}", "en"))
+            .replace("{user_id:int}", str(world["target"].id)).replace("{code}", "en")
+            .replace("{body_id:int}", str(world["case"].body_id)))
     return path + QUERIES.get(route.path, "")
 
 
