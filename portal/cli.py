@@ -78,6 +78,22 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+@main.group()
+def deadlines() -> None:
+    """Statutory deadlines."""
+
+
+@deadlines.command("scan")
+def deadlines_scan() -> None:
+    """Handle every deadline that is due now (beat does this every 5 minutes)."""
+    from portal.db import session_scope
+    from portal.deadlines import expiry
+
+    with session_scope() as session:
+        handled = expiry.scan(session)
+    click.echo(f"{handled} deadlines handled")
+
+
 @main.command("check-config")
 def check_config() -> None:
     """Validate the settings as the server would at start-up."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,23 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=120)
     session_days: int = Field(default=14, ge=1, le=90)
     demo_data: bool = True
+    # Without a broker, run beat's periodic tasks (deadline scans) inside the web process.
+    embedded_beat: bool = True
     static_vendor_dir: Path = PROJECT_ROOT / "node_modules"
+    # Evidence uploads: enforced while the request body streams in.
+    upload_max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    upload_max_case_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    upload_max_case_files: int = Field(default=100, ge=1)
+    # File storage: a local directory (``storage_path``) or an S3-compatible bucket.
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    # Empty means AWS itself; set it for MinIO, Ceph, or a cloud's S3-compatible service.
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    # Empty credentials fall back to boto3's own chain (environment, instance role).
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr = SecretStr("")
+    s3_prefix: str = ""
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -20,6 +20,7 @@ from portal.cases import services as cases
 from portal.cases.models import Case, CaseParticipant, ParticipantRole
 from portal.cases.states import Trigger
 from portal.db.types import utcnow
+from portal.deadlines.services import load_holidays
 
 DEMO_PASSWORD = "fengqiao-demo-2026"  # noqa: S105 - printed for the demo users
 
@@ -83,6 +84,8 @@ def load(session: Session) -> bool:
         users[du.phone] = user
     session.flush()
     _mediators(session, users, bodies, password)
+    # Before the sample cases, so their deadlines skip the public holidays.
+    load_holidays(session)
     _sample_cases(session, users, town_body, areas["330681101"])
     _finished_cases(session, users, town_body, areas["330681102"])
     return True

@@ -77,7 +77,9 @@ def update() -> None:
         if locale == "en":
             # English is the source language: every msgid translates to itself.
             for message in catalog:
-                if message.id and not message.string:
+                forms = message.string if isinstance(message.string, tuple) else (
+                    message.string,)
+                if message.id and not any(forms):
                     message.string = message.id
         with path.open("wb") as fh:
             write_po(fh, catalog, width=100, omit_header=False, sort_output=True,

@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 
 _PENDING = "odr_pending_tasks"
 _COMMITTED = "odr_committed"
-TASK_MODULES = ["portal.notifications.tasks"]
+TASK_MODULES = ["portal.notifications.tasks", "portal.deadlines.tasks"]
+# Periodic tasks, sent by `celery -A portal.worker beat` when a broker is configured.
+BEAT_SCHEDULE = {
+    "deadlines-scan": {"task": "deadlines.scan", "schedule": 300.0},
+}
 
 
 def configure(app: Celery, settings: Settings) -> None:
@@ -38,6 +42,7 @@ def configure(app: Celery, settings: Settings) -> None:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         include=TASK_MODULES,
+        beat_schedule=BEAT_SCHEDULE,
     )
 
 

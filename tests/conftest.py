@@ -18,6 +18,8 @@ os.environ.update({
     "ODR_EAGER_PROPAGATES": "true",
     "ODR_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
     "ODR_DEMO_DATA": "false",
+    # Tests run periodic work themselves, at the moment they choose.
+    "ODR_EMBEDDED_BEAT": "false",
 })
 
 import pytest  # noqa: E402

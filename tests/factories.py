@@ -11,7 +11,7 @@ from portal.accounts.passwords import hash_password
 from portal.accounts.roles import Role
 from portal.bodies.models import Area, BodyKind, Level, MediationBody, MediatorProfile
 from portal.cases import services as cases
-from portal.cases.models import Case, CaseParticipant, ParticipantRole
+from portal.cases.models import Case, CaseParticipant, EvidenceFile, ParticipantRole
 
 PASSWORD = "correct horse battery staple"
 _HASH = hash_password(PASSWORD)
@@ -106,3 +106,144 @@ def add_respondent(session: Session, case: Case, user: User) -> None:
 
 
 __all__ = ["PASSWORD", "cases"]
+
+
+# Evidence: bytes that content sniffing recognises, and stored files with their rows.
+def _ole(marker: bytes) -> bytes:
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + marker + b"\0" * 600
+
+
+def _zip(first: str, first_data: str, *names: str) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(first), first_data)
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return buf.getvalue()
+
+
+EVIDENCE_HEADS: dict[str, bytes] = {
+    "pdf": b"%PDF-1.7\n",
+    "jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+    "png": b"\x89PNG\r\n\x1a\n",
+    "gif": b"GIF89a",
+    "webp": b"RIFF\x24\0\0\0WEBPVP8 ",
+    "heic": b"\0\0\0\x18ftypheic\0\0\0\0mif1heic",
+    "mp3": b"ID3\x03\0\0\0\0\0\0",
+    "m4a": b"\0\0\0\x20ftypM4A \0\0\0\0M4A mp42isom",
+    "wav": b"RIFF\x24\0\0\0WAVEfmt ",
+    "amr": b"#!AMR\n",
+    "mp4": b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom",
+    "mov": b"\0\0\0\x14ftypqt  \0\0\0\0qt  ",
+    "webm": b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3"
+            b"\x81\x08\x42\x82\x84webm",
+    "doc": _ole(b"\xec\xa5\xc1\x00"),
+    "xls": _ole(b"\x09\x08\x10\x00\x00\x06\x05\x00"),
+    "docx": _zip("[Content_Types].xml", "<Types/>", "_rels/.rels", "word/document.xml"),
+    "xlsx": _zip("[Content_Types].xml", "<Types/>", "_rels/.rels", "xl/workbook.xml"),
+    "odt": _zip("mimetype", "application/vnd.oasis.opendocument.text", "content.xml"),
+    # Not evidence: programs and other things that must be refused.
+    "elf": b"\x7fELF\x02\x01\x01\0",
+    "exe": b"MZ\x90\0\x03\0\0\0",
+    "txt": b"just some text, not a document format",
+    "zip": _zip("a.txt", "x"),
+}
+
+
+def evidence_bytes(kind: str = "pdf", size: int = 4096) -> bytes:
+    """``size`` bytes that sniff as ``kind`` (see EVIDENCE_HEADS)."""
+    head = EVIDENCE_HEADS[kind]
+    filler = bytes(range(256)) * (size // 256 + 1)
+    return (head + filler)[:max(size, len(head))]
+
+
+def add_evidence(session: Session, case: Case, uploader: User, *, kind: str = "pdf",
+                 size: int = 4096, name: str = "证据.pdf",
+                 description: str = "劳动合同") -> EvidenceFile:
+    """A stored file and its row, as an upload would leave them."""
+    import hashlib
+
+    from portal.cases.evidence import ALLOWED
+    from portal.storage import get_storage, new_name
+
+    data = evidence_bytes(kind, size)
+    content_type = next(k.content_type for k in ALLOWED.values() if k.extension == kind)
+    saved = get_storage().save_sync(new_name("evidence", kind), [data])
+    row = EvidenceFile(case_id=case.id, uploaded_by_id=uploader.id, original_name=name,
+                       stored_name=saved.name, content_type=content_type, size=saved.size,
+                       sha256=hashlib.sha256(data).hexdigest(), description=description)
+    session.add(row)
+    session.commit()
+    return row
+
+
+# The online application: form values of every step, and a complete draft made through them.
+def application_values(step: str, **overrides: str) -> dict[str, str]:
+    """Valid form values of one step of /apply (field names as the form posts them)."""
+    values: dict[str, dict[str, str]] = {
+        "type": {"dispute_type": "labour", "title": "拖欠三个月工资", "area_id": ""},
+        "parties": {"a-kind": "person", "a-name": "张三", "a-id_number": ID_NUMBERS[1],
+                    "a-phone": "13800138000", "a-email": "", "a-address": "枫桥镇新街1号"},
+        "respondents": {"r-0-kind": "organisation", "r-0-name": "某服装有限公司",
+                        "r-0-phone": "13900139000", "r-0-id_number": "",
+                        "r-0-address": "枫桥镇工业园", "r-0-email": ""},
+        "claims": {"c-0-description": "支付拖欠的工资", "c-0-amount": "12000.50",
+                   "summary": "2026年3月至5月在该公司工作，公司一直未发工资。"},
+        "evidence": {},
+        "body": {},
+        "review": {"consent_online": "on", "consent_service": "on"},
+    }
+    return {**values[step], **overrides}
+
+
+def complete_draft(session: Session, applicant: User, body: MediationBody,
+                   create_key: str = "complete-draft-key-0001") -> Case:
+    """A draft with every step filled in through the application service, not yet submitted."""
+    from portal.cases import application
+
+    case = application.start(session, applicant=applicant, create_key=create_key,
+                             values=application_values("type"))
+    for step in ("parties", "respondents", "claims", "evidence"):
+        application.save_step(session, case=case, step=step, values=application_values(step))
+    application.save_step(session, case=case, step="body",
+                          values={"body_id": str(body.id)})
+    session.commit()
+    return case
+
+
+# Review, consent and mediator assignment: a body with staff and a case with a respondent
+# who has no account yet (as the application form leaves it).
+def add_respondent_contact(session: Session, case: Case, *, name: str = "李四",
+                           phone: str = "13700001111", id_number: str | None = None,
+                           email: str = "", user: User | None = None) -> CaseParticipant:
+    participant = CaseParticipant(role=ParticipantRole.RESPONDENT, name=name, phone=phone,
+                                  id_number=id_number, email=email,
+                                  user_id=user.id if user else None)
+    case.participants.append(participant)
+    session.commit()
+    return participant
+
+
+def review_world(session: Session, *, respondent_phone: str = "13700001111",
+                 respondent_id_number: str | None = None) -> dict[str, object]:
+    """Applicant, body administrator, two mediators, a dispatcher, and a draft case."""
+    area = AreaFactory()
+    body = BodyFactory(area=area)
+    applicant = UserFactory(phone="13900009999", name="张三")
+    case = CaseFactory(applicant=applicant, body_id=body.id, area_id=area.id,
+                       dispute_type="labour")
+    case.participants[0].phone = applicant.phone
+    session.commit()
+    respondent = add_respondent_contact(session, case, phone=respondent_phone,
+                                        id_number=respondent_id_number)
+    return {
+        "area": area, "body": body, "applicant": applicant, "case": case,
+        "respondent": respondent,
+        "boss": UserFactory(role=Role.BODY_ADMIN, body_id=body.id, name="李主任"),
+        "mediator": UserFactory(role=Role.MEDIATOR, body_id=body.id, name="王调解"),
+        "mediator2": UserFactory(role=Role.MEDIATOR, body_id=body.id, name="赵调解"),
+        "dispatcher": UserFactory(role=Role.DISPATCHER, area_id=area.id, name="陈调度"),
+    }

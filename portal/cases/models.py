@@ -95,8 +95,9 @@ class CaseParticipant(Base):
     phone: Mapped[str] = mapped_column(String(20), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
-    # For an agent: the party they act for.
+    # For an agent: the party they act for, and how they are related to it.
     represents_id: Mapped[int | None] = mapped_column(ForeignKey("case_participants.id"))
+    relation: Mapped[str | None] = mapped_column(String(40))
 
     case: Mapped[Case] = relationship(back_populates="participants")
 
@@ -156,8 +157,28 @@ class MediatorAssignment(Base):
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[created_at]
+    # A party's request for another mediator, with its reason, for the body to act on.
+    change_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    change_request: Mapped[str | None] = mapped_column(Text)
 
-    mediator: Mapped[User] = relationship()
+    mediator: Mapped[User] = relationship(foreign_keys=[mediator_id])
+    change_requested_by: Mapped[User | None] = relationship(
+        foreign_keys=[change_requested_by_id])
+
+
+class MediatorChoice(Base):
+    """One party's pick in the joint choice of a mediator (2 working days after consent)."""
+
+    __tablename__ = "mediator_choices"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+
+    mediator: Mapped[User] = relationship(foreign_keys=[mediator_id])
 
 
 class RespondentInvite(Base):

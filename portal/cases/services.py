@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +34,24 @@ NUMBER_PREFIX = "FQ"
 
 class NotAllowed(Exception):
     """The actor may not fire this trigger on this case."""
+
+
+# Side effects of a transition owned by other features (deadlines, the respondent's
+# invitation, mediator appointments): "module:function", called as fn(session, event) in
+# the same transaction, in this order. Named, not imported, so those modules may import this.
+FOLLOW_UPS: list[str] = [
+    "portal.deadlines.services:after_transition",
+    "portal.cases.review:after_transition",
+    "portal.cases.consent:after_transition",
+    "portal.cases.assignment:after_transition",
+]
+
+
+@cache
+def _follow_up(path: str) -> Callable[[Session, CaseEvent], None]:
+    module, _, name = path.partition(":")
+    fn: Callable[[Session, CaseEvent], None] = getattr(importlib.import_module(module), name)
+    return fn
 
 
 def next_case_number(session: Session, year: int) -> str:
@@ -121,6 +142,8 @@ def transition(
         data={"event": event.id, "from": source.value, "to": target.value,
               "as": fired_as.value, "reason": event.reason},
     )
+    for path in FOLLOW_UPS:
+        _follow_up(path)(session, event)
     send_after_commit(session, notification_tasks.notify_case_event, event.id)
     return event
 
@@ -173,7 +196,7 @@ def act(
         chosen = next((m for m in mediators_for(session, case) if m.id == mediator_id), None)
         if chosen is None:
             raise MissingInput("mediator_id", "Choose a mediator of this body.")
-        event = transition(session, case=case, trigger=trigger, actor=actor, reason=reason)
+        # Set first: the follow-ups record the appointment of ``case.mediator_id``.
         case.mediator_id = chosen.id
-        return event
+        return transition(session, case=case, trigger=trigger, actor=actor, reason=reason)
     return transition(session, case=case, trigger=trigger, actor=actor, reason=reason)

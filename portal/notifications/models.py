@@ -38,3 +38,20 @@ class OutboundMessage(Base):
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[created_at]
+
+
+class Delivery(Base):
+    """A message already sent for an occasion (an event, a deadline, an invite).
+
+    Checked before sending, so a retried task sends each message once per occasion,
+    recipient and channel (portal | sms | email).
+    """
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (UniqueConstraint("occasion", "channel", "recipient"),)
+
+    id: Mapped[intpk]
+    occasion: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[created_at]

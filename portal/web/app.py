@@ -18,8 +18,10 @@ from starlette.responses import JSONResponse, Response
 
 from portal.config import Settings, get_settings
 from portal.i18n import gettext_
+from portal.web import csrf_multipart
 from portal.web.api.spec import spec
 from portal.web.auth import AuthMiddleware
+from portal.web.embedded_beat import EmbeddedBeat
 from portal.web.middleware import LocaleMiddleware, csrf_failed
 from portal.web.routes import routes
 from portal.web.templating import render
@@ -72,7 +74,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        yield {}
+        beat = EmbeddedBeat()
+        if settings.eager and settings.embedded_beat:
+            beat.start()
+        try:
+            yield {}
+        finally:
+            await beat.stop()
 
     app = Starlette(
         debug=False,
@@ -90,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     spec.app = app
     # asgi-csrf wraps the whole app; login and registration are protected even before a
     # session cookie exists, which closes login CSRF.
+    csrf_multipart.install()
     protect = asgi_csrf_decorator(
         signing_secret=secret, cookie_name="odr_csrf", form_input="csrftoken",
         always_protect={"/login", "/register", "/logout"}, send_csrf_failed=csrf_failed,

@@ -43,6 +43,8 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/bodies", "Mediation bodies", frozenset(Role)),
     ("/admin/users", "Users", frozenset({Role.ADMIN, Role.BODY_ADMIN})),
     ("/admin/bodies", "Manage bodies", frozenset({Role.ADMIN, Role.BODY_ADMIN})),
+    ("/assignments", "Assignments", frozenset({Role.MEDIATOR})),
+    ("/admin/holidays", "Holidays", frozenset({Role.ADMIN})),
     ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),
 ]
 NAV_LABELS = [label for _, label, _ in NAV]

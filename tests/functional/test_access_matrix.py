@@ -12,7 +12,14 @@ from portal.accounts.roles import Role
 from portal.bodies.models import Area, Level
 from portal.config import get_settings
 from portal.web.routes import routes
-from tests.factories import AreaFactory, BodyFactory, CaseFactory, UserFactory, add_respondent
+from tests.factories import (
+    AreaFactory,
+    BodyFactory,
+    CaseFactory,
+    UserFactory,
+    add_evidence,
+    add_respondent,
+)
 from tests.functional.conftest import Browser
 
 ROUTES = [r for r in routes(get_settings()) if isinstance(r, Route)]
@@ -39,7 +46,8 @@ def world(db: Session) -> dict[str, Any]:
     case = CaseFactory(applicant=users[Role.PARTY], body_id=body.id, area_id=area.id,
                        mediator_id=users[Role.MEDIATOR].id, court_name="诸暨市人民法院")
     target = UserFactory(role=Role.MEDIATOR, body_id=body.id)
-    return {"users": users, "case": case, "target": target}
+    evidence = add_evidence(db, case, users[Role.PARTY])
+    return {"users": users, "case": case, "target": target, "evidence": evidence}
 
 
 QUERIES = {"/api/v1/bodies/suggestions": "?dispute_type=family"}
@@ -48,7 +56,8 @@ QUERIES = {"/api/v1/bodies/suggestions": "?dispute_type=family"}
 def _path(route: Route, world: dict[str, Any]) -> str:
     path = (route.path.replace("{number}", world["case"].number)
             .replace("{user_id:int}", str(world["target"].id)).replace("{code}", "en")
-            .replace("{body_id:int}", str(world["case"].body_id)))
+            .replace("{body_id:int}", str(world["case"].body_id))
+            .replace("{evidence_id:int}", str(world["evidence"].id)))
     return path + QUERIES.get(route.path, "")
 
 
@@ -68,13 +77,16 @@ def test_get_pages_by_role(role: Role, world: dict[str, Any], make_browser: Any)
         response = browser.get(_path(route, world), follow_redirects=False)
         if allowed is not None and role not in allowed:
             assert response.status_code == 403, (role, route.path, response.status_code)
-        elif route.path in ("/cases/{number}", "/api/v1/cases/{number}") and (
+        elif route.path == "/respond/{token}":
+            assert response.status_code == 404, (role, route.path)  # no such invitation
+        elif route.path in ("/cases/{number}", "/api/v1/cases/{number}",
+                            "/cases/{number}/evidence/{evidence_id:int}") and (
                 role not in SEES_CASE):
             assert response.status_code == 404, (role, route.path)
         else:
             assert response.status_code in (200, 303), (role, route.path, response.status_code)
             if response.status_code == 303:
-                assert route.path in ("/login", "/lang/{code}"), (role, route.path)
+                assert route.path in ("/login", "/lang/{code}", "/cases/new"), (role, route.path)
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.roles import Role
 from portal.cases.models import Case
 from portal.cases.states import Status
-from tests.factories import PASSWORD, BodyFactory, CaseFactory, UserFactory
+from tests.factories import PASSWORD, BodyFactory, UserFactory, complete_draft
 from tests.functional.conftest import Browser
 
 
@@ -68,7 +68,7 @@ def _world(db: Session) -> dict[str, Any]:
     body = BodyFactory()
     party = UserFactory()
     boss = UserFactory(role=Role.BODY_ADMIN, body_id=body.id)
-    case = CaseFactory(applicant=party, body_id=body.id)
+    case = complete_draft(db, party, body)
     return {"party": party, "boss": boss, "case": case}
 
 
@@ -86,8 +86,13 @@ def test_cases_are_scoped_and_actions_follow_the_state_machine(
     assert browser.get(f"/api/v1/cases/{number}", headers=stranger).status_code == 404
     assert browser.get("/api/v1/cases", headers=stranger).json()["total"] == 0
 
+    incomplete = browser.post(f"/api/v1/cases/{number}/actions", headers=party,
+                              json={"trigger": "submit"})
+    assert incomplete.status_code == 400
+    assert {"consent_online", "consent_service"} <= set(incomplete.json()["fields"])
     submitted = browser.post(f"/api/v1/cases/{number}/actions", headers=party,
-                             json={"trigger": "submit"})
+                             json={"trigger": "submit", "consent_online": True,
+                                   "consent_service": True})
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     boss = _token(browser, w["boss"].phone)
     assert browser.post(f"/api/v1/cases/{number}/actions", headers=party,
@@ -109,8 +114,9 @@ def test_cookie_session_api_call_needs_csrf_header(browser: Browser, db: Session
     w = _world(db)
     browser.login(w["party"].phone)
     url = f"/api/v1/cases/{w['case'].number}/actions"
-    assert browser.post(url, json={"trigger": "submit"}).status_code == 403
-    ok = browser.post(url, json={"trigger": "submit"}, headers={"x-csrftoken": browser.csrf()})
+    assert browser.post(url, json={"trigger": "withdraw", "reason": "x"}).status_code == 403
+    ok = browser.post(url, json={"trigger": "withdraw", "reason": "settled"},
+                      headers={"x-csrftoken": browser.csrf()})
     assert ok.status_code == 200
 
 

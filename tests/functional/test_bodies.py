@@ -241,8 +241,8 @@ def test_body_admin_edits_only_their_own_body(make_browser: Any, db: Session,
     assert body.dispute_types == ["family", "neighbour", "land"]
     db.refresh(other)
     assert other.name == "城南街道调解委员会"
-    assert "Edit body" in boss.get(f"/bodies/{own.id}").text
-    assert "Edit body" not in boss.get(f"/bodies/{other.id}").text
+    assert "编辑机构" in boss.get(f"/bodies/{own.id}").text
+    assert "编辑机构" not in boss.get(f"/bodies/{other.id}").text
 
 
 def test_admin_deactivates_a_body_after_confirmation(make_browser: Any, db: Session,

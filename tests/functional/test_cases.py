@@ -6,7 +6,7 @@ from portal.audit import services as audit
 from portal.cases.models import Case, CaseEvent
 from portal.cases.states import Status
 from portal.notifications.models import Notification
-from tests.factories import BodyFactory, UserFactory, add_respondent
+from tests.factories import BodyFactory, UserFactory, add_respondent, complete_draft
 from tests.functional.conftest import Browser
 
 
@@ -20,17 +20,19 @@ def test_party_files_body_accepts_and_timeline_shows_it(db: Session, make_browse
     applicant.login(party.phone)
     empty = applicant.get("/cases")
     assert "暂无案件" in empty.text
-    response = applicant.submit("/cases/new", {"title": "拖欠工资", "dispute_type": "labour",
-                                               "body_id": str(body.id), "summary": "三个月工资"})
-    assert response.status_code == 303
-    number = response.headers["location"].rsplit("/", 1)[1]
-    case = db.execute(select(Case).where(Case.number == number)).scalar_one()
+    # An old link to the quick form lands on the guided application.
+    assert applicant.get("/cases/new", follow_redirects=False).headers["location"] == "/apply"
+    case = complete_draft(db, party, body)
+    number = case.number
     assert case.status is Status.DRAFT and case.body_id == body.id
     add_respondent(db, case, respondent)
 
-    page = applicant.get(f"/cases/{number}")
-    assert "提交申请" in page.text or 'value="submit"' in page.text
-    assert applicant.submit(f"/cases/{number}/act", {"trigger": "submit"}).status_code == 303
+    # The case page's submit action leads to the review page, which checks the consents.
+    go = applicant.submit(f"/cases/{number}/act", {"trigger": "submit"})
+    assert go.headers["location"] == f"/apply/{number}/review"
+    done = applicant.submit(f"/apply/{number}/review",
+                            {"consent_online": "yes", "consent_service": "yes"})
+    assert done.status_code == 303, done.text
 
     staff: Browser = make_browser()
     staff.login(boss.phone)
@@ -56,12 +58,7 @@ def test_bad_actions_get_clear_errors_and_change_nothing(db: Session, make_brows
     party = UserFactory()
     browser: Browser = make_browser()
     browser.login(party.phone)
-    missing = browser.submit("/cases/new", {"title": "", "dispute_type": "nonsense",
-                                            "body_id": "999999"})
-    assert missing.status_code == 400 and "此项为必填项" in missing.text
-    assert db.execute(select(Case)).first() is None
-    number = browser.submit("/cases/new", {"title": "相邻纠纷", "dispute_type": "neighbour",
-                                           "body_id": str(body.id)}).headers["location"][7:]
+    number = complete_draft(db, party, body).number
     # Withdrawing needs a reason; without one nothing happens and the page says why.
     response = browser.submit(f"/cases/{number}/act", {"trigger": "withdraw"})
     assert response.status_code == 303

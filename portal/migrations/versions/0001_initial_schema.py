@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-29 05:53:06.811855
+Create Date: 2026-11-29 07:03:45.437134
 """
 from collections.abc import Sequence
 
@@ -67,6 +67,15 @@ def upgrade() -> None:
     sa.Column('is_workday', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_holidays')),
     sa.UniqueConstraint('day', name=op.f('uq_holidays_day'))
+    )
+    op.create_table('notification_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('occasion', sa.String(length=60), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_deliveries')),
+    sa.UniqueConstraint('occasion', 'channel', 'recipient', name=op.f('uq_notification_deliveries_occasion'))
     )
     op.create_table('one_time_codes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -247,6 +256,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=200), nullable=False),
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('represents_id', sa.Integer(), nullable=True),
+    sa.Column('relation', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_participants_case_id_cases')),
     sa.ForeignKeyConstraint(['represents_id'], ['case_participants.id'], name=op.f('fk_case_participants_represents_id_case_participants')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_participants_user_id_users')),
@@ -301,13 +311,31 @@ def upgrade() -> None:
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('change_requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('change_request', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_mediator_assignments_case_id_cases')),
+    sa.ForeignKeyConstraint(['change_requested_by_id'], ['users.id'], name=op.f('fk_mediator_assignments_change_requested_by_id_users')),
     sa.ForeignKeyConstraint(['mediator_id'], ['users.id'], name=op.f('fk_mediator_assignments_mediator_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mediator_assignments'))
     )
     with op.batch_alter_table('mediator_assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mediator_assignments_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_mediator_assignments_mediator_id'), ['mediator_id'], unique=False)
+
+    op.create_table('mediator_choices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('mediator_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_mediator_choices_case_id_cases')),
+    sa.ForeignKeyConstraint(['mediator_id'], ['users.id'], name=op.f('fk_mediator_choices_mediator_id_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mediator_choices_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mediator_choices')),
+    sa.UniqueConstraint('case_id', 'user_id', name=op.f('uq_mediator_choices_case_id'))
+    )
+    with op.batch_alter_table('mediator_choices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mediator_choices_case_id'), ['case_id'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -358,6 +386,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('mediator_choices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mediator_choices_case_id'))
+
+    op.drop_table('mediator_choices')
     with op.batch_alter_table('mediator_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mediator_assignments_mediator_id'))
         batch_op.drop_index(batch_op.f('ix_mediator_assignments_case_id'))
@@ -416,6 +448,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_one_time_codes_phone_purpose')
 
     op.drop_table('one_time_codes')
+    op.drop_table('notification_deliveries')
     op.drop_table('holidays')
     op.drop_table('case_counters')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

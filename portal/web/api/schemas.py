@@ -98,6 +98,9 @@ class ActionIn(BaseModel):
     trigger: Trigger
     reason: str = Field(default="", max_length=2000)
     mediator_id: int | None = None
+    # Submitting an application needs both consents, as on the review page.
+    consent_online: bool = False
+    consent_service: bool = False
 
 
 class SuggestQuery(BaseModel):

@@ -17,11 +17,12 @@ from starlette.routing import Route
 from portal.accounts import services as accounts
 from portal.accounts import tokens
 from portal.bodies.services import suggest_bodies
-from portal.cases import access
+from portal.cases import access, application
 from portal.cases import services as cases
+from portal.cases.application_fields import StepInvalid
 from portal.cases.disputes import DISPUTE_TYPES
 from portal.cases.models import Case, CaseEvent
-from portal.cases.states import IllegalTransition
+from portal.cases.states import Actor, IllegalTransition, Trigger
 from portal.config import get_settings
 from portal.i18n import gettext_, translate
 from portal.web.api import schemas as s
@@ -158,13 +159,25 @@ async def case_action(request: Request) -> Response:
 
     def work(session: Session) -> s.CaseOut:
         case, _ = _case_out(session, request, number)
-        cases.act(session, case=case, trigger=data.trigger, actor=load_user(session, current),
-                  reason=data.reason, mediator_id=data.mediator_id)
+        actor = load_user(session, current)
+        if data.trigger is Trigger.SUBMIT and Actor.APPLICANT in access.capacities(
+                session, case, actor):
+            consents = {"consent_online": "yes" if data.consent_online else "",
+                        "consent_service": "yes" if data.consent_service else ""}
+            application.submit(session, case=case, actor=actor, values=consents)
+        else:
+            cases.act(session, case=case, trigger=data.trigger, actor=actor,
+                      reason=data.reason, mediator_id=data.mediator_id)
         session.flush()
         return _case_out(session, request, number)[1]
 
     try:
         return ok(await in_db(work))
+    except StepInvalid as exc:
+        return JSONResponse(s.ErrorOut(
+            error=gettext_("The application is not complete."),
+            fields={k: translate(msgid, **params) for k, (msgid, params) in exc.errors.items()},
+        ).model_dump(exclude_none=True), 400)
     except cases.MissingInput as exc:
         return JSONResponse(s.ErrorOut(error=gettext_(exc.message),
                                        fields={exc.field: gettext_(exc.message)})

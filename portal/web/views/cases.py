@@ -1,33 +1,37 @@
-"""Case list, case page with timeline, actions, and a simple new-case form."""
+"""My cases (search, filters, sorting), the case page with timeline, and actions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.bodies.models import MediationBody
-from portal.cases import access
+from portal.cases import access, application
 from portal.cases import services as cases
 from portal.cases.disputes import DISPUTE_TYPES
-from portal.cases.models import Case, CaseEvent
+from portal.cases.models import Case, CaseEvent, CaseParticipant
 from portal.cases.states import LABELS as STATUS_LABELS
 from portal.cases.states import TRIGGER_LABELS, IllegalTransition, Status, Trigger
 from portal.i18n import gettext_, translate
 from portal.web import panels
 from portal.web.deps import CurrentUser, in_db, load_user
 from portal.web.flash import flash
-from portal.web.forms import Form, echo, read_form
+from portal.web.forms import Form, read_form
 from portal.web.pagination import Page, page_number
 from portal.web.security import requires, user_of
-from portal.web.templating import render
+from portal.web.templating import LOCAL_TZ, render
+from portal.web.views import apply_pages
 
 PAGE_SIZE = 20
 
@@ -45,33 +49,116 @@ def _get_visible(session: Session, current: CurrentUser, number: str) -> Case:
     return case
 
 
+# Sort keys of the list; the case id breaks ties in the same direction.
+SORTS = {"updated": Case.updated_at, "created": Case.created_at, "number": Case.number}
+MAX_QUERY = 50
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    q: str = ""
+    status: str = ""
+    dispute_type: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "updated"
+    order: str = "desc"
+
+    def query_string(self) -> str:
+        """The filters as they appear in the address, for the pager and sort links."""
+        pairs = {"q": self.q, "status": self.status, "type": self.dispute_type,
+                 "from": self.date_from.isoformat() if self.date_from else "",
+                 "to": self.date_to.isoformat() if self.date_to else "",
+                 "sort": self.sort if self.sort != "updated" else "",
+                 "order": self.order if self.order != "desc" else ""}
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+    @property
+    def active(self) -> bool:
+        return any((self.q, self.status, self.dispute_type, self.date_from, self.date_to))
+
+
+def _date(form: Form, name: str) -> dt.date | None:
+    raw = form.get(name).strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        form.error(name, "Enter a date as YYYY-MM-DD.")
+        return None
+
+
+def list_filters(params: dict[str, str]) -> tuple[ListFilters, Form]:
+    """Filters from the query string; unknown choices fall back, bad dates are errors."""
+    form = Form(values={k: v[:MAX_QUERY] for k, v in params.items()})
+    date_from, date_to = _date(form, "from"), _date(form, "to")
+    if date_from and date_to and date_from > date_to:
+        form.error("to", "The end date is before the start date. Choose an end date on or "
+                         "after the start date.")
+    status, kind = form.get("status"), form.get("type")
+    return ListFilters(
+        q=form.get("q").strip(), status=status if status in set(Status) else "",
+        dispute_type=kind if kind in DISPUTE_TYPES else "", date_from=date_from,
+        date_to=date_to, sort=form.get("sort") if form.get("sort") in SORTS else "updated",
+        order="asc" if form.get("order") == "asc" else "desc"), form
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(LOCAL_TZ))
+
+
+def filtered_cases(session: Session, user: User, f: ListFilters) -> Select[Case]:
+    query = access.visible_cases(session, user)
+    if f.q:
+        party = exists().where(CaseParticipant.case_id == Case.id,
+                               CaseParticipant.name.icontains(f.q, autoescape=True))
+        query = query.where(or_(Case.number.icontains(f.q, autoescape=True),
+                                Case.title.icontains(f.q, autoescape=True), party))
+    if f.status:
+        query = query.where(Case.status == Status(f.status))
+    if f.dispute_type:
+        query = query.where(Case.dispute_type == f.dispute_type)
+    # Dates are days in the portal's time zone; the stored times are UTC.
+    if f.date_from:
+        query = query.where(Case.created_at >= _local_midnight(f.date_from))
+    if f.date_to:
+        query = query.where(Case.created_at < _local_midnight(f.date_to + dt.timedelta(days=1)))
+    return query
+
+
 @requires()
 async def case_list(request: Request) -> Response:
     current = user_of(request)
-    status = request.query_params.get("status") or None
-    if status is not None and status not in set(Status):
-        status = None
+    filters, form = list_filters(dict(request.query_params))
     number = page_number(request)
 
     def work(session: Session) -> Page[Case]:
-        query = access.visible_cases(session, load_user(session, current))
-        if status:
-            query = query.where(Case.status == Status(status))
+        query = filtered_cases(session, load_user(session, current), filters)
         total = session.execute(
             select(func.count()).select_from(query.order_by(None).subquery())
         ).scalar_one()
+        column = SORTS[filters.sort]
+        order = (column.asc(), Case.id.asc()) if filters.order == "asc" else (
+            column.desc(), Case.id.desc())
         rows = session.execute(
-            query.order_by(Case.updated_at.desc(), Case.id.desc())
-            .options(selectinload(Case.body))
+            query.order_by(*order).options(selectinload(Case.body))
             .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
         ).scalars().all()
         return Page(list(rows), number, PAGE_SIZE, total)
 
-    page = await in_db(work)
+    page = await in_db(work) if form.ok else Page([], 1, PAGE_SIZE, 0)
+    query = filters.query_string()
     return render(request, "cases/list.html", {
-        "page": page, "status": status, "statuses": list(Status),
-        "can_create": current.role is Role.PARTY,
-    })
+        "page": page, "filters": filters, "form": form, "values": form.values,
+        "statuses": list(Status), "dispute_types": DISPUTE_TYPES,
+        "dispute_label": apply_pages.dispute_label,
+        "sorts": [("updated", gettext_("Last updated")), ("created", gettext_("Date filed")),
+                  ("number", gettext_("Case number"))],
+        "pager_base": f"/cases?{query}&" if query else "/cases?",
+        "can_create": current.role is Role.PARTY, "me": current.id,
+        "resume": application.resume_step,
+    }, 200 if form.ok else 400)
 
 
 @dataclass
@@ -118,6 +205,9 @@ async def case_act(request: Request) -> Response:
         trigger = Trigger(form.get("trigger"))
     except ValueError:
         raise HTTPException(400, gettext_("Unknown action.")) from None
+    if trigger is Trigger.SUBMIT:
+        # Submitting needs the completeness check and the consents of the review page.
+        return RedirectResponse(f"/apply/{number}/review", status_code=303)
     mediator_raw = form.get("mediator_id")
     mediator_id = int(mediator_raw) if mediator_raw.isdigit() else None
 
@@ -141,49 +231,10 @@ async def case_act(request: Request) -> Response:
     return RedirectResponse(f"/cases/{number}", status_code=303)
 
 
-
-
-async def _bodies() -> list[MediationBody]:
-    def work(session: Session) -> list[MediationBody]:
-        return list(session.execute(
-            select(MediationBody).options(selectinload(MediationBody.area))
-            .order_by(MediationBody.level, MediationBody.name)
-        ).scalars())
-    return await in_db(work)
-
-
 @requires(Role.PARTY)
 async def case_new(request: Request) -> Response:
-    current = user_of(request)
-    bodies = await _bodies()
-    ctx: dict[str, Any] = {
-        "type_options": [(k, gettext_(v)) for k, v in DISPUTE_TYPES.items()],
-        "body_options": [(b.id, f"{b.name} · {b.area.name}") for b in bodies],
-    }
-    if request.method == "GET":
-        return render(request, "cases/new.html", {**ctx, "form": Form()})
-    form = await read_form(request)
-    form.require("title", "dispute_type", "body_id")
-    if form.get("dispute_type") and form.get("dispute_type") not in DISPUTE_TYPES:
-        form.error("dispute_type", "Choose a dispute type from the list.")
-    if len(form.get("title")) > 200:
-        form.error("title", "Keep the title under 200 characters.")
-    body = next((b for b in bodies if str(b.id) == form.get("body_id")), None)
-    if form.get("body_id") and body is None:
-        form.error("body_id", "Choose a mediation body from the list.")
-    if not form.ok or body is None:
-        return render(request, "cases/new.html", {**ctx, "form": form, "values": echo(form)}, 400)
-    data = cases.NewCase(title=form.get("title"), dispute_type=form.get("dispute_type"),
-                         summary=form.get("summary"), body_id=body.id, area_id=body.area_id)
-
-    def work(session: Session) -> str:
-        return cases.create_draft(session, applicant=load_user(session, current),
-                                  data=data).number
-
-    number = await in_db(work)
-    flash(request, translate("Draft {number} saved. Submit it when you are ready.",
-                             number=number))
-    return RedirectResponse(f"/cases/{number}", status_code=303)
+    """Old links and bookmarks: the application is filed through the guided form."""
+    return RedirectResponse("/apply", status_code=303)
 
 
 ROUTES = [
