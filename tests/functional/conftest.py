@@ -19,9 +19,10 @@ class Browser(TestClient):
             self.get("/login")
         return str(self.cookies["odr_csrf"])
 
-    def submit(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
-        return self.post(url, data={"csrftoken": self.csrf(), **(data or {})},
-                         follow_redirects=False, **kw)
+    def submit(self, url: str, data: dict[str, Any] | None = None, method: str = "POST",
+               **kw: Any) -> httpx.Response:
+        return self.request(method, url, data={"csrftoken": self.csrf(), **(data or {})},
+                            follow_redirects=False, **kw)
 
     def login(self, phone: str, password: str = PASSWORD) -> httpx.Response:
         response = self.submit("/login", {"phone": phone, "password": password})

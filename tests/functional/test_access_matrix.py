@@ -50,13 +50,18 @@ def world(db: Session) -> dict[str, Any]:
     return {"users": users, "case": case, "target": target, "evidence": evidence}
 
 
+def _unsafe_method(route: Route) -> str | None:
+    return next((m for m in ("POST", "PUT", "PATCH", "DELETE") if m in (route.methods or ())),
+                None)
+
+
 QUERIES = {"/api/v1/bodies/suggestions": "?dispute_type=family"}
 
 
 def _path(route: Route, world: dict[str, Any]) -> str:
     path = (route.path.replace("{number}", world["case"].number)
             .replace("{user_id:int}", str(world["target"].id)).replace("{code}", "en")
-            .replace("{body_id:int}", str(world["case"].body_id))
+            .replace("{body_id:int}", str(world["case"].body_id)).replace("{step}", "claims")
             .replace("{evidence_id:int}", str(world["evidence"].id)))
     return path + QUERIES.get(route.path, "")
 
@@ -95,9 +100,10 @@ def test_post_actions_by_role(role: Role, world: dict[str, Any], make_browser: A
     browser.login(world["users"][role].phone)
     for route in ROUTES:
         allowed = route.endpoint.allowed_roles  # type: ignore[attr-defined]
-        if "POST" not in (route.methods or ()) or allowed is None or route.path == "/logout":
+        method = _unsafe_method(route)
+        if method is None or allowed is None or route.path == "/logout":
             continue
-        response = browser.submit(_path(route, world), {})
+        response = browser.submit(_path(route, world), {}, method=method)
         if role not in allowed:
             assert response.status_code == 403, (role, route.path, response.status_code)
         else:
@@ -117,7 +123,9 @@ def test_anonymous_is_sent_to_login(world: dict[str, Any], browser: Browser) -> 
             assert response.status_code == 303, route.path
             assert response.headers["location"].startswith("/login?next=")
         else:
-            assert browser.submit(_path(route, world), {}).status_code == 401, route.path
+            method = _unsafe_method(route) or "POST"
+            response = browser.submit(_path(route, world), {}, method=method)
+            assert response.status_code == 401, route.path
 
 
 def test_party_cannot_read_or_act_on_another_partys_case(

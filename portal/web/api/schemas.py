@@ -119,3 +119,43 @@ class SuggestionOut(BaseModel):
 
 class SuggestionsOut(BaseModel):
     items: list[SuggestionOut]
+
+
+class ApplicationStartIn(BaseModel):
+    # A random key of the client's choosing: sending it twice returns the same draft.
+    create_key: str = Field(min_length=16, max_length=64)
+    # The fields of the form's first step (dispute_type, title, area_id), by name.
+    values: dict[str, str] = Field(default_factory=dict)
+
+
+class ApplicationStepIn(BaseModel):
+    # The fields of that step of the application form, by name (see /apply).
+    values: dict[str, str] = Field(default_factory=dict)
+
+
+class ApplicationOut(BaseModel):
+    number: str
+    status: Status
+    step: str
+    missing_steps: list[str]
+
+
+class ReferralIn(BaseModel):
+    body_id: int
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class MediatorChoiceIn(BaseModel):
+    mediator_id: int
+
+
+class MediatorAnswerIn(BaseModel):
+    accept: bool
+    no_conflict: bool = False
+    conflict: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=2000)
+
+
+class RespondentAnswerIn(BaseModel):
+    agree: bool
+    reason: str = Field(default="", max_length=2000)

@@ -122,13 +122,16 @@ async def case_list(request: Request) -> Response:
     return ok(await in_db(work))
 
 
-def _case_out(session: Session, request: Request, number: str) -> tuple[Case, s.CaseOut]:
+def case_out(session: Session, request: Request, number: str, *,
+             after_action: bool = False) -> tuple[Case, s.CaseOut]:
+    """The case as the user sees it; ``after_action`` answers the user who just acted on
+    it even when the action took it out of their sight (a referral to another body)."""
     current = user_of(request)
     user = load_user(session, current)
     case = session.execute(select(Case).where(Case.number == number).options(
         selectinload(Case.participants), selectinload(Case.events).selectinload(CaseEvent.actor),
-    )).scalar_one_or_none()
-    if case is None or not access.can_view(session, case, user):
+    ).execution_options(populate_existing=True)).scalar_one_or_none()
+    if case is None or not (after_action or access.can_view(session, case, user)):
         raise HTTPException(404)
     out = s.CaseOut.model_validate({
         **{k: getattr(case, k) for k in s.CaseSummaryOut.model_fields},
@@ -144,7 +147,7 @@ def _case_out(session: Session, request: Request, number: str) -> tuple[Case, s.
 async def case_detail(request: Request) -> Response:
     """One case with its parties, timeline and the actions open to the user."""
     number = request.path_params["number"]
-    _, out = await in_db(lambda session: _case_out(session, request, number))
+    _, out = await in_db(lambda session: case_out(session, request, number))
     return ok(out)
 
 
@@ -158,7 +161,7 @@ async def case_action(request: Request) -> Response:
     current = user_of(request)
 
     def work(session: Session) -> s.CaseOut:
-        case, _ = _case_out(session, request, number)
+        case, _ = case_out(session, request, number)
         actor = load_user(session, current)
         if data.trigger is Trigger.SUBMIT and Actor.APPLICANT in access.capacities(
                 session, case, actor):
@@ -169,7 +172,7 @@ async def case_action(request: Request) -> Response:
             cases.act(session, case=case, trigger=data.trigger, actor=actor,
                       reason=data.reason, mediator_id=data.mediator_id)
         session.flush()
-        return _case_out(session, request, number)[1]
+        return case_out(session, request, number)[1]
 
     try:
         return ok(await in_db(work))
