@@ -95,9 +95,17 @@ def test_referral_respondent_and_mediator_answers(browser: Browser, db: Session)
     db.expire_all()
     review.accept(db, case=db.get(Case, case.id), actor=other_boss)  # type: ignore[arg-type]
     db.commit()
+    assert browser.post(f"/api/v1/cases/{number}/respondent-answer", headers=party,
+                        json={"agree": True}).status_code == 403
     answered = browser.post(f"/api/v1/cases/{number}/respondent-answer",
                             headers=_auth(browser, respondent.phone), json={"agree": True})
     assert answered.status_code == 200, answered.text
+    # The generic action takes the same path and still waits for every respondent.
+    again = browser.post(f"/api/v1/cases/{number}/actions",
+                         headers=_auth(browser, respondent.phone),
+                         json={"trigger": "respondent_agree"})
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == Status.AWAITING_RESPONDENT
     # The company named in the application has not answered yet: the case waits for it.
     assert answered.json()["status"] == Status.AWAITING_RESPONDENT
     db.expire_all()

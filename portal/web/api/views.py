@@ -17,7 +17,7 @@ from starlette.routing import Route
 from portal.accounts import services as accounts
 from portal.accounts import tokens
 from portal.bodies.services import suggest_bodies
-from portal.cases import access, application
+from portal.cases import access, application, consent
 from portal.cases import services as cases
 from portal.cases.application_fields import StepInvalid
 from portal.cases.disputes import DISPUTE_TYPES
@@ -31,6 +31,7 @@ from portal.web.deps import client_address, in_db, load_user
 from portal.web.security import public, requires, user_of
 
 M = TypeVar("M", bound=BaseModel)
+ANSWERS = (Trigger.RESPONDENT_AGREE, Trigger.RESPONDENT_REFUSE)
 ERRORS = {"HTTP_401": s.ErrorOut, "HTTP_403": s.ErrorOut, "HTTP_404": s.ErrorOut}
 
 
@@ -168,6 +169,11 @@ async def case_action(request: Request) -> Response:
             consents = {"consent_online": "yes" if data.consent_online else "",
                         "consent_service": "yes" if data.consent_service else ""}
             application.submit(session, case=case, actor=actor, values=consents)
+        elif data.trigger in ANSWERS and Actor.RESPONDENT in access.capacities(
+                session, case, actor):
+            # Through the consent service, which waits until every respondent has agreed.
+            consent.answer_in_portal(session, case=case, user=actor, reason=data.reason,
+                                     agree=data.trigger is Trigger.RESPONDENT_AGREE)
         else:
             cases.act(session, case=case, trigger=data.trigger, actor=actor,
                       reason=data.reason, mediator_id=data.mediator_id)
