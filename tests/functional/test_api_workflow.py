@@ -3,6 +3,8 @@ integration would drive it."""
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy.orm import Session
 
 from portal.accounts.roles import Role
@@ -131,3 +133,24 @@ def test_referral_respondent_and_mediator_answers(browser: Browser, db: Session)
     assert accepted.status_code == 200 and accepted.json()["status"] == Status.IN_MEDIATION
     assert browser.post(f"/api/v1/cases/{number}/mediator-answer", headers=party,
                         json={"accept": True}).status_code == 403
+
+
+def test_evidence_upload_through_the_api(browser: Browser, db: Session) -> None:
+    body = BodyFactory(dispute_types=["labour"])
+    applicant = UserFactory()
+    number = complete_draft(db, applicant, body).number
+    party = _auth(browser, applicant.phone)
+    pdf = b"%PDF-1.7\n" + b"0" * 2000
+    sent = browser.post(f"/api/v1/cases/{number}/evidence", headers=party,
+                        data={"description": "劳动合同"},
+                        files={"file": ("合同.pdf", pdf, "application/pdf")})
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["sha256"] == hashlib.sha256(pdf).hexdigest()
+    exe = browser.post(f"/api/v1/cases/{number}/evidence", headers=party,
+                       data={"description": "x"},
+                       files={"file": ("x.pdf", b"\x7fELF\x02\x01\x01\0" + b"0" * 100,
+                                       "application/pdf")})
+    assert exe.status_code == 415 and exe.json()["error"]
+    doc = browser.get("/api/v1/openapi.json").json()
+    operation = doc["paths"]["/api/v1/cases/{number}/evidence"]["post"]
+    assert "multipart/form-data" in operation["requestBody"]["content"]

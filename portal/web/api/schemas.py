@@ -159,3 +159,17 @@ class MediatorAnswerIn(BaseModel):
 class RespondentAnswerIn(BaseModel):
     agree: bool
     reason: str = Field(default="", max_length=2000)
+
+
+class EvidenceForm(BaseModel):
+    """multipart/form-data, fields in this order: description, then one file."""
+
+    description: str = Field(min_length=1, max_length=500)
+    file: bytes
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    name: str
+    size: int
+    sha256: str

@@ -26,6 +26,7 @@ from portal.web.api.spec import spec
 from portal.web.api.views import ERRORS, case_out, error, json_body, ok
 from portal.web.deps import in_db, load_user
 from portal.web.security import requires, user_of
+from portal.web.views import evidence as evidence_views
 
 CONFLICT = {"HTTP_400": s.ErrorOut, "HTTP_409": s.ErrorOut, **ERRORS}
 
@@ -150,7 +151,20 @@ async def respondent_answer(request: Request) -> Response:
                                  reason=data.reason))))
 
 
+@requires(Role.PARTY, Role.MEDIATOR, Role.BODY_ADMIN)
+@spec.validate(form=s.EvidenceForm, resp=Resp(HTTP_201=s.EvidenceOut, HTTP_413=s.ErrorOut,
+                                             HTTP_415=s.ErrorOut, **CONFLICT),
+               skip_validation=True, tags=["evidence"])
+async def upload_evidence(request: Request) -> Response:
+    """Upload one evidence file; it streams to storage with the size limits and content
+    check of the case page, and the answer carries its SHA-256."""
+    # The streaming reader checks the body itself; spectree only documents it.
+    return await evidence_views.evidence_upload(request)
+
+
 ROUTES = [
+    Route("/api/v1/cases/{number}/evidence", upload_evidence, methods=["POST"],
+          name="api_evidence_upload"),
     Route("/api/v1/applications", start, methods=["POST"], name="api_application_start"),
     Route("/api/v1/applications/{number}/{step}", save_step, methods=["PUT"],
           name="api_application_step"),

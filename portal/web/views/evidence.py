@@ -61,7 +61,8 @@ def _safe_next(value: str, default: str) -> str:
 
 
 def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", ""))
 
 
 def upload_limits() -> dict[str, str]:
