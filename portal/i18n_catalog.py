@@ -21,7 +21,7 @@ KEYWORDS = {
     # Exceptions whose message argument is a msgid shown to the user.
     "InvalidField": (2,), "MissingInput": (2,), "LoginFailed": None, "TooManyRequests": None,
     "error": (2,),  # Form.error(field, msgid); the API's error(status, msgid)
-    "Reason": None,
+    "Reason": None, "PhotoRefused": (1,),
 }
 METHODS = [
     ("portal/web/templates/**.html", "jinja2"),

@@ -8,7 +8,7 @@ from starlette.staticfiles import StaticFiles
 from portal.config import PROJECT_ROOT, Settings
 from portal.web.api import views as api
 from portal.web.api import workflow as api_workflow
-from portal.web.views import account, admin, auth, bodies, cases, home
+from portal.web.views import account, admin, auth, bodies, cases, home, photos
 from portal.web.views import apply as apply_views
 from portal.web.views import assignment as assignment_views
 from portal.web.views import deadlines as deadline_views
@@ -16,8 +16,9 @@ from portal.web.views import evidence as evidence_views
 from portal.web.views import respond as respond_views
 from portal.web.views import review as review_views
 
-VIEW_MODULES = [home, auth, cases, account, admin, api, api_workflow, bodies, evidence_views,
-               apply_views, review_views, respond_views, assignment_views, deadline_views]
+VIEW_MODULES = [home, auth, cases, account, admin, api, api_workflow, bodies, photos,
+               evidence_views, apply_views, review_views, respond_views, assignment_views,
+               deadline_views]
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
