@@ -10,6 +10,7 @@ from portal.accounts.roles import Role
 from portal.bodies.services import area_subtree_ids
 from portal.cases.models import Case, CaseParticipant, ParticipantRole
 from portal.cases.states import Actor
+from portal.dispatch.models import WorkOrder
 
 
 def capacities(session: Session, case: Case, user: User | None) -> set[Actor]:
@@ -36,6 +37,10 @@ def capacities(session: Session, case: Case, user: User | None) -> set[Actor]:
     elif user.role is Role.COURT_CLERK:
         if case.court_name and case.court_name == user.court_name:
             found.add(Actor.COURT)
+    elif user.role is Role.GRID_WORKER:
+        if session.execute(select(WorkOrder.id).where(
+                WorkOrder.case_id == case.id, WorkOrder.reporter_id == user.id)).first():
+            found.add(Actor.REPORTER)
     elif user.role is Role.ADMIN:
         found.add(Actor.ADMIN)
     return found
@@ -69,6 +74,10 @@ def visible_cases(session: Session, user: User) -> Select[Case]:
             if not user.court_name:
                 return query.where(false())
             return query.where(Case.court_name == user.court_name)
+        case Role.GRID_WORKER:
+            reported = exists().where(WorkOrder.case_id == Case.id,
+                                      WorkOrder.reporter_id == user.id)
+            return query.where(reported)
         case Role.ADMIN:
             return query
         case _:

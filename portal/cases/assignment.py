@@ -276,7 +276,8 @@ def after_transition(session: Session, event: CaseEvent) -> None:
 def _seed_applicant_choice(session: Session, case: Case) -> None:
     """The mediator named in the application counts as the applicant's pick."""
     preferred = case.preferred_mediator_id
-    if preferred is None or case.applicant_id in choices(session, case.id):
+    if (preferred is None or case.applicant_id is None
+            or case.applicant_id in choices(session, case.id)):
         return
     if any(m.id == preferred for m in cases.mediators_for(session, case)):
         session.add(MediatorChoice(case_id=case.id, user_id=case.applicant_id,

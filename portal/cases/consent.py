@@ -109,7 +109,8 @@ def invite(session: Session, *, case: Case, participant: CaseParticipant,
     session.flush()
     user = session.get(User, participant.user_id) if participant.user_id else None
     applicant = next((p.name for p in case.participants
-                      if p.role is ParticipantRole.APPLICANT), case.applicant.name)
+                      if p.role is ParticipantRole.APPLICANT),
+                     case.applicant.name if case.applicant else "")
     params = {"applicant": applicant, "body": case.body.name if case.body else "",
               "number": case.number, "due": local_date(expires_at).isoformat(),
               "link": f"{get_settings().base_url.rstrip('/')}/respond/{token}"}

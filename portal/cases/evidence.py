@@ -70,7 +70,8 @@ FORMATS = N_("PDF; images (JPEG, PNG, GIF, WebP, HEIC); audio (MP3, M4A, WAV, AM
 _PROGRAMS = {"application/x-executable", "application/x-msdownload", "application/x-sharedlib",
              "application/x-mach-binary", "application/wasm", "application/x-dosexec"}
 _UPLOADERS_ALWAYS = frozenset({Actor.MEDIATOR, Actor.BODY})
-_PARTIES = frozenset({Actor.APPLICANT, Actor.RESPONDENT})
+# The grid worker adds the photos of a dispute they reported.
+_PARTIES = frozenset({Actor.APPLICANT, Actor.RESPONDENT, Actor.REPORTER})
 
 
 class UploadRefused(Exception):
@@ -165,7 +166,8 @@ def sniff(head: bytes) -> Kind:
 
 
 def may_upload(session: Session, case: Case, user: User) -> bool:
-    """Parties while the case is open (drafts too), its mediator, its body's administrator."""
+    """Parties and the reporting grid worker while the case is open (drafts too), its
+    mediator, its body's administrator."""
     capacities = access.capacities(session, case, user)
     if capacities & _UPLOADERS_ALWAYS:
         return True

@@ -37,7 +37,9 @@ class Case(Base):
     dispute_type: Mapped[str] = mapped_column(String(40), default="other")
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # None for a dispute that a grid worker reported or another department sent in: its
+    # parties are participants, and none of them filed it through an account.
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     body_id: Mapped[int | None] = mapped_column(ForeignKey("mediation_bodies.id"), index=True)
     mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
@@ -53,7 +55,7 @@ class Case(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
+    applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
     mediator: Mapped[User | None] = relationship(foreign_keys=[mediator_id])
     preferred_mediator: Mapped[User | None] = relationship(foreign_keys=[preferred_mediator_id])
     body: Mapped[MediationBody | None] = relationship()

@@ -22,7 +22,7 @@ from portal.cases.states import Trigger
 from portal.i18n import N_
 
 NEW_BODY = "odr_new_body_id"
-MOVES = frozenset({Trigger.REFER, Trigger.RESUBMIT})
+MOVES = frozenset({Trigger.REFER, Trigger.RESUBMIT, Trigger.DISPATCH})
 REASON_MAX = 2000
 
 

@@ -44,7 +44,12 @@ FOLLOW_UPS: list[str] = [
     "portal.cases.review:after_transition",
     "portal.cases.consent:after_transition",
     "portal.cases.assignment:after_transition",
+    "portal.dispatch.flow:after_transition",
 ]
+# The order loop's moves: fired only by portal.dispatch's services, which check the body,
+# level, department or follow-up each one needs; never offered as a bare case action.
+DEDICATED = frozenset({Trigger.DISPATCH, Trigger.RETURN, Trigger.ESCALATE, Trigger.MERGE,
+                       Trigger.TRANSFER, Trigger.CLOSE})
 
 
 @cache
@@ -151,8 +156,8 @@ def transition(
 def available_triggers(session: Session, case: Case, user: User) -> list[Trigger]:
     """Triggers this user may fire now, for the case page's action buttons."""
     capacities = access.capacities(session, case, user)
-    return [t for t in allowed_triggers(case.status)
-            if any(can_fire(case.status, t, c) for c in capacities)]
+    return [t for t in allowed_triggers(case.status) if t not in DEDICATED
+            and any(can_fire(case.status, t, c) for c in capacities)]
 
 
 # A person reading the timeline must learn why a case was stopped or sent elsewhere.
@@ -165,10 +170,13 @@ NEEDS_MEDIATOR = frozenset({Trigger.ASSIGN_MEDIATOR, Trigger.REASSIGN_MEDIATOR})
 
 
 class MissingInput(ValueError):
-    def __init__(self, field: str, message: str) -> None:
+    """``message`` is an English msgid; ``params`` fill its {placeholders} after translation."""
+
+    def __init__(self, field: str, message: str, **params: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.params = params
 
 
 def mediators_for(session: Session, case: Case) -> list[User]:
@@ -190,6 +198,8 @@ def act(
     mediator_id: int | None = None,
 ) -> CaseEvent:
     """A person's action on a case: the inputs a trigger needs, then ``transition``."""
+    if trigger in DEDICATED:
+        raise NotAllowed(f"{trigger.value} goes through the work order")
     if trigger in REASON_REQUIRED and not reason.strip():
         raise MissingInput("reason", "Please give a reason; it is shown on the case timeline.")
     if trigger in NEEDS_MEDIATOR:

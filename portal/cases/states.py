@@ -40,6 +40,10 @@ class Trigger(StrEnum):
     RESUBMIT = "resubmit"
     TRANSFER = "transfer"
     REFER = "refer"
+    DISPATCH = "dispatch"
+    RETURN = "return"
+    ESCALATE = "escalate"
+    MERGE = "merge"
     CONTACT_RESPONDENT = "contact_respondent"
     RESPONDENT_AGREE = "respondent_agree"
     RESPONDENT_REFUSE = "respondent_refuse"
@@ -73,6 +77,7 @@ class Actor(StrEnum):
     COURT = "court"
     SYSTEM = "system"  # timers and automatic steps
     ADMIN = "admin"
+    REPORTER = "reporter"  # the grid worker who reported the dispute: sees it, adds photos
 
 
 class IllegalTransition(Exception):
@@ -105,6 +110,8 @@ S, T, A = Status, Trigger, Actor
 _BEFORE_AGREEMENT = (S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.DECLINED, S.AWAITING_RESPONDENT,
                      S.RESPONDENT_AGREED, S.MEDIATOR_ASSIGNED, S.IN_MEDIATION,
                      S.AGREEMENT_DRAFTED, S.SIGNING)
+_ESCALABLE = (S.SUBMITTED, S.ACCEPTED, S.DECLINED, S.AWAITING_RESPONDENT, S.RESPONDENT_AGREED,
+              S.MEDIATOR_ASSIGNED, S.IN_MEDIATION, S.AGREEMENT_DRAFTED, S.MEDIATION_FAILED)
 _ENDED = (S.AGREEMENT_IN_EFFECT, S.CONFIRMED, S.CONFIRMATION_REFUSED, S.MEDIATION_FAILED,
           S.DOCKETED, S.FILING_REJECTED, S.WITHDRAWN, S.TRANSFERRED, S.DECLINED)
 
@@ -115,10 +122,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     # The party may take a declined case to another body.
     *_t(T.RESUBMIT, [S.DECLINED], S.SUBMITTED, A.APPLICANT),
     # To police, arbitration, another department or another body.
-    *_t(T.TRANSFER, [S.SUBMITTED, S.ACCEPTED, S.AWAITING_RESPONDENT, S.MEDIATION_FAILED],
+    *_t(T.TRANSFER, [S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.DECLINED, S.AWAITING_RESPONDENT,
+                     S.MEDIATION_FAILED],
         S.TRANSFERRED, A.BODY, A.DISPATCHER),
     # To another mediation body or level inside the portal: it reviews the case afresh.
     *_t(T.REFER, [S.SUBMITTED, S.ACCEPTED], S.SUBMITTED, A.BODY, A.DISPATCHER),
+    # The order loop (DESIGN.md §6). A reported or transferred dispute waits as a draft
+    # until the centre dispatches it; a returned, declined or escalated one waits, submitted
+    # but with no body, for the centre of its (new) level.
+    *_t(T.DISPATCH, [S.DRAFT, S.SUBMITTED, S.DECLINED], S.SUBMITTED, A.DISPATCHER),
+    *_t(T.RETURN, [S.SUBMITTED], S.SUBMITTED, A.BODY),
+    *_t(T.ESCALATE, _ESCALABLE, S.SUBMITTED, A.BODY, A.DISPATCHER, A.SYSTEM),
+    # A near-duplicate report folded into the order it repeats.
+    *_t(T.MERGE, [S.DRAFT, S.SUBMITTED], S.CLOSED, A.DISPATCHER),
     *_t(T.CONTACT_RESPONDENT, [S.ACCEPTED], S.AWAITING_RESPONDENT, A.BODY, A.MEDIATOR, A.SYSTEM),
     *_t(T.RESPONDENT_AGREE, [S.AWAITING_RESPONDENT], S.RESPONDENT_AGREED, A.RESPONDENT, A.BODY),
     *_t(T.RESPONDENT_REFUSE, [S.AWAITING_RESPONDENT], S.MEDIATION_FAILED, A.RESPONDENT, A.BODY),
@@ -151,7 +167,7 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 # fmt: on
 
-del S, T, A, _BEFORE_AGREEMENT, _ENDED
+del S, T, A, _BEFORE_AGREEMENT, _ENDED, _ESCALABLE
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED})
 
@@ -188,6 +204,10 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.RESUBMIT: "Submit to another body",
     Trigger.TRANSFER: "Transfer case",
     Trigger.REFER: "Refer to another body",
+    Trigger.DISPATCH: "Dispatch to a body",
+    Trigger.RETURN: "Return to the centre",
+    Trigger.ESCALATE: "Escalate to the next level",
+    Trigger.MERGE: "Merge into another order",
     Trigger.CONTACT_RESPONDENT: "Contact respondent",
     Trigger.RESPONDENT_AGREE: "Agree to mediation",
     Trigger.RESPONDENT_REFUSE: "Refuse mediation",

@@ -38,11 +38,21 @@ SPEC: dict[Trigger, tuple[list[Status], Status, set[Actor]]] = {
     T.DECLINE: ([S.SUBMITTED], S.DECLINED, {A.BODY}),
     T.RESUBMIT: ([S.DECLINED], S.SUBMITTED, {A.APPLICANT}),
     T.TRANSFER: (
-        [S.SUBMITTED, S.ACCEPTED, S.AWAITING_RESPONDENT, S.MEDIATION_FAILED],
+        [S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.DECLINED, S.AWAITING_RESPONDENT,
+         S.MEDIATION_FAILED],
         S.TRANSFERRED,
         {A.BODY, A.DISPATCHER},
     ),
     T.REFER: ([S.SUBMITTED, S.ACCEPTED], S.SUBMITTED, {A.BODY, A.DISPATCHER}),
+    T.DISPATCH: ([S.DRAFT, S.SUBMITTED, S.DECLINED], S.SUBMITTED, {A.DISPATCHER}),
+    T.RETURN: ([S.SUBMITTED], S.SUBMITTED, {A.BODY}),
+    T.ESCALATE: (
+        [S.SUBMITTED, S.ACCEPTED, S.DECLINED, S.AWAITING_RESPONDENT, S.RESPONDENT_AGREED,
+         S.MEDIATOR_ASSIGNED, S.IN_MEDIATION, S.AGREEMENT_DRAFTED, S.MEDIATION_FAILED],
+        S.SUBMITTED,
+        {A.BODY, A.DISPATCHER, A.SYSTEM},
+    ),
+    T.MERGE: ([S.DRAFT, S.SUBMITTED], S.CLOSED, {A.DISPATCHER}),
     T.CONTACT_RESPONDENT: ([S.ACCEPTED], S.AWAITING_RESPONDENT, {A.BODY, A.MEDIATOR, A.SYSTEM}),
     T.RESPONDENT_AGREE: ([S.AWAITING_RESPONDENT], S.RESPONDENT_AGREED, {A.RESPONDENT, A.BODY}),
     T.RESPONDENT_REFUSE: ([S.AWAITING_RESPONDENT], S.MEDIATION_FAILED, {A.RESPONDENT, A.BODY}),
@@ -198,8 +208,10 @@ def test_transition_is_frozen() -> None:
 
 def test_allowed_triggers_follow_table_order() -> None:
     assert allowed_triggers(S.SUBMITTED) == [T.ACCEPT, T.DECLINE, T.TRANSFER, T.REFER,
+                                             T.DISPATCH, T.RETURN, T.ESCALATE, T.MERGE,
                                              T.WITHDRAW]
-    assert allowed_triggers(S.MEDIATION_FAILED) == [T.TRANSFER, T.REQUEST_FILING, T.CLOSE]
+    assert allowed_triggers(S.MEDIATION_FAILED) == [T.TRANSFER, T.ESCALATE, T.REQUEST_FILING,
+                                                    T.CLOSE]
     assert allowed_triggers(S.CLOSED) == []
     for status in Status:
         assert allowed_triggers(status) == [tr.trigger for tr in TRANSITIONS if tr.source is status]
