@@ -94,6 +94,23 @@ def deadlines_scan() -> None:
     click.echo(f"{handled} deadlines handled")
 
 
+@main.group()
+def dispatch() -> None:
+    """The order loop."""
+
+
+@dispatch.command("scan")
+def dispatch_scan() -> None:
+    """Remind, escalate or flag orders whose step is due (beat does this every 5 minutes)."""
+    from portal.db import session_scope
+    from portal.dispatch import tracking
+
+    with session_scope() as session:
+        result = tracking.scan(session)
+    click.echo(f"{result.reminded} reminded, {result.escalated} escalated, "
+               f"{result.flagged} flagged")
+
+
 @main.command("check-config")
 def check_config() -> None:
     """Validate the settings as the server would at start-up."""

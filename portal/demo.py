@@ -20,7 +20,11 @@ from portal.cases import services as cases
 from portal.cases.models import Case, CaseParticipant, ParticipantRole
 from portal.cases.states import Trigger
 from portal.db.types import utcnow
+from portal.deadlines.calendar import local_date
 from portal.deadlines.services import load_holidays
+from portal.dispatch import demo as dispatch_demo
+from portal.dispatch import services as dispatch_services
+from portal.dispatch.models import Performance
 
 DEMO_PASSWORD = "fengqiao-demo-2026"  # noqa: S105 - printed for the demo users
 
@@ -88,6 +92,7 @@ def load(session: Session) -> bool:
     load_holidays(session)
     _sample_cases(session, users, town_body, areas["330681101"])
     _finished_cases(session, users, town_body, areas["330681102"])
+    dispatch_demo.load(session, users, areas, bodies)
     return True
 
 
@@ -175,23 +180,25 @@ def _finished_cases(session: Session, users: dict[str, User], body: MediationBod
         else:
             steps += [(Trigger.DRAFT_AGREEMENT, mediator, ""),
                       (Trigger.OPEN_SIGNING, mediator, ""), (Trigger.ALL_SIGNED, None, "")]
-            if outcome == "closed":
-                steps.append((Trigger.CLOSE, body_admin, ""))
         for trigger, actor, reason in steps:
             if actor is None:
                 cases.transition(session, case=case, trigger=trigger, actor=None)
             else:
                 cases.act(session, case=case, trigger=trigger, actor=actor, reason=reason,
                           mediator_id=mediator.id)
-        _backdate(case, start=now - dt.timedelta(days=ago), days=days)
+        if outcome == "closed":
+            _visit_and_close(session, case, body_admin, users["13800000002"])
+        dispatch_demo.backdate(session, case, start=now - dt.timedelta(days=ago), days=days)
     session.flush()
 
 
-def _backdate(case: Case, *, start: dt.datetime, days: int) -> None:
-    """Spread the case's events from ``start`` over ``days``, as if it happened then."""
-    case.created_at = case.submitted_at = start
-    events = case.events
-    step = dt.timedelta(days=days) / max(len(events) - 1, 1)
-    for n, event in enumerate(events):
-        event.created_at = start + step * n
-    case.updated_at = events[-1].created_at
+def _visit_and_close(session: Session, case: Case, body_admin: User, dispatcher: User) -> None:
+    """The order loop's end: the body's follow-up visit, then the centre closes."""
+    order = dispatch_services.order_of(session, case.id)
+    assert order is not None
+    dispatch_services.record_follow_up(
+        session, order=order, actor=body_admin, visited_on=local_date(utcnow()),
+        result="协议已履行。", performance=Performance.FULLY)
+    dispatch_services.finish_follow_up(session, order=order, actor=body_admin)
+    dispatch_services.close(session, order=order, actor=dispatcher)
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy.orm import Session
@@ -12,6 +14,9 @@ from portal.accounts.roles import Role
 from portal.bodies.models import Area, BodyKind, Level, MediationBody, MediatorProfile
 from portal.cases import services as cases
 from portal.cases.models import Case, CaseParticipant, EvidenceFile, ParticipantRole
+from portal.dispatch import intake
+from portal.dispatch.intake import Report, ReportParty
+from portal.dispatch.models import Priority, WorkOrder
 
 PASSWORD = "correct horse battery staple"
 _HASH = hash_password(PASSWORD)
@@ -247,3 +252,63 @@ def review_world(session: Session, *, respondent_phone: str = "13700001111",
         "mediator2": UserFactory(role=Role.MEDIATOR, body_id=body.id, name="赵调解"),
         "dispatcher": UserFactory(role=Role.DISPATCHER, area_id=area.id, name="陈调度"),
     }
+
+
+# The order loop: a city with a town and a village, a body and staff at each level.
+def dispatch_world(session: Session) -> dict[str, Any]:
+    """City ← town ← village areas; a body and its administrator at each level; dispatchers
+    of the town and the city; a grid worker of the village; two bodies' mediators."""
+    city = AreaFactory(level=Level.CITY, name="绍兴市")
+    town = AreaFactory(level=Level.TOWN, name="枫桥镇", parent=city)
+    village = AreaFactory(level=Level.VILLAGE, name="枫源村", parent=town)
+    other_town = AreaFactory(level=Level.TOWN, name="城南街道", parent=city)
+    bodies = {
+        "village": BodyFactory(name="枫源村调解室", level=Level.VILLAGE, area=village,
+                               dispute_types=["family", "neighbour", "land"]),
+        "town": BodyFactory(name="枫桥镇调委会", level=Level.TOWN, area=town, dispute_types=[]),
+        "city": BodyFactory(name="市调处中心", level=Level.CITY, area=city, dispute_types=[]),
+        "other_town": BodyFactory(name="城南街道调委会", level=Level.TOWN, area=other_town,
+                                  dispute_types=[]),
+        "labour": BodyFactory(name="枫桥镇劳动调解中心", level=Level.TOWN, area=town,
+                              dispute_types=["labour"]),
+    }
+    world: dict[str, Any] = {"city": city, "town": town, "village": village,
+                             "other_town": other_town, **{f"{k}_body": v
+                                                          for k, v in bodies.items()}}
+    for key, body in bodies.items():
+        world[f"{key}_admin"] = UserFactory(role=Role.BODY_ADMIN, body_id=body.id,
+                                            name=f"{body.name}主任")
+        world[f"{key}_mediator"] = UserFactory(role=Role.MEDIATOR, body_id=body.id,
+                                               name=f"{body.name}调解员")
+    world["town_dispatcher"] = UserFactory(role=Role.DISPATCHER, area_id=town.id,
+                                           name="镇调度")
+    world["city_dispatcher"] = UserFactory(role=Role.DISPATCHER, area_id=city.id,
+                                           name="市调度")
+    world["other_dispatcher"] = UserFactory(role=Role.DISPATCHER, area_id=other_town.id,
+                                            name="城南调度")
+    world["grid"] = UserFactory(role=Role.GRID_WORKER, area_id=village.id, name="赵网格")
+    world["admin"] = UserFactory(role=Role.ADMIN, name="管理员")
+    return world
+
+
+def report_data(area: Area, **overrides: Any) -> Report:
+    """A valid grid report in ``area``; ``overrides`` replace its fields."""
+    values: dict[str, Any] = {
+        "dispute_type": "neighbour", "title": "宅基地边界纠纷",
+        "description": "两户因院墙位置发生争执，已有推搡。", "area_id": area.id,
+        "address": "枫源村3组12号", "latitude": None, "longitude": None,
+        "priority": Priority.NORMAL, "is_group": False,
+        "parties": [ReportParty(role=ParticipantRole.APPLICANT, name="张三",
+                                phone="13700001111"),
+                    ReportParty(role=ParticipantRole.RESPONDENT, name="李四",
+                                phone="13700002222")],
+    }
+    values.update(overrides)
+    return Report(**values)
+
+
+def make_report(session: Session, reporter: User, area: Area, **overrides: Any) -> WorkOrder:
+    """A grid worker's report through the intake service: a work order waiting at DISPATCH."""
+    order = intake.report(session, reporter=reporter, data=report_data(area, **overrides))
+    session.commit()
+    return order

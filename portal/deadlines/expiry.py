@@ -20,6 +20,7 @@ from portal.cases.states import Status, Trigger
 from portal.db.types import utcnow
 from portal.deadlines import services as deadlines
 from portal.deadlines.models import Deadline, DeadlineKind
+from portal.dispatch.models import WorkOrder
 from portal.notifications import messages
 from portal.notifications import services as notifications
 
@@ -39,8 +40,10 @@ def _tell_body(session: Session, deadline: Deadline, case: Case, message: str, *
 
 
 def _accept(session: Session, deadline: Deadline, case: Case, now: dt.datetime) -> None:
-    # Escalation to a higher level is decided by people for now.
-    if case.status is Status.SUBMITTED:
+    # A case with a work order is tracked (and escalated) by portal.dispatch.tracking.
+    has_order = session.execute(
+        select(WorkOrder.id).where(WorkOrder.case_id == case.id)).first() is not None
+    if case.status is Status.SUBMITTED and not has_order:
         _tell_body(session, deadline, case, messages.ACCEPT_OVERDUE, dispatchers=True)
 
 

@@ -42,7 +42,7 @@ D, S, T = DeadlineKind, Status, Trigger
 RULES: dict[DeadlineKind, Rule] = {
     D.ACCEPT: Rule(N_("The body accepts, declines or refers the case"), working_days=3,
                    live=frozenset({S.SUBMITTED}),
-                   answers=frozenset({T.ACCEPT, T.DECLINE, T.REFER, T.TRANSFER})),
+                   answers=frozenset({T.ACCEPT, T.DECLINE, T.REFER, T.TRANSFER, T.RETURN})),
     D.RESPONDENT: Rule(N_("The respondent agrees or refuses"), working_days=3,
                        live=frozenset({S.AWAITING_RESPONDENT}),
                        answers=frozenset({T.RESPONDENT_AGREE, T.RESPONDENT_REFUSE})),
@@ -67,6 +67,7 @@ RULES: dict[DeadlineKind, Rule] = {
 # What each transition starts. Re-opening a kind closes the earlier one first.
 OPENS: dict[Trigger, tuple[DeadlineKind, ...]] = {
     T.SUBMIT: (D.ACCEPT,), T.RESUBMIT: (D.ACCEPT,), T.REFER: (D.ACCEPT,),
+    T.DISPATCH: (D.ACCEPT,),
     T.CONTACT_RESPONDENT: (D.RESPONDENT,),
     T.RESPONDENT_AGREE: (D.CHOOSE_MEDIATOR, D.ASSIGN_MEDIATOR),
     T.ASSIGN_MEDIATOR: (D.MEDIATOR_ANSWER,), T.REASSIGN_MEDIATOR: (D.MEDIATOR_ANSWER,),
@@ -74,6 +75,8 @@ OPENS: dict[Trigger, tuple[DeadlineKind, ...]] = {
 }
 # Kinds that run once per case however often the opening trigger fires.
 ONCE = frozenset({D.MEDIATION_END})
+# The case leaves its body for the next level: what the old body owed is moot.
+CANCELS_ALL = frozenset({T.ESCALATE})
 del D, S, T
 
 
@@ -146,8 +149,10 @@ def after_transition(session: Session, event: CaseEvent) -> None:
         rule = RULES[deadline.kind]
         if event.trigger in rule.answers:
             close(session, [deadline], MET, when)
-        elif rule.live and (event.to_status not in rule.live or (
-                deadline.kind in OPENS.get(event.trigger, ()) and deadline.kind not in ONCE)):
+        elif event.trigger in CANCELS_ALL or (rule.live and (
+                event.to_status not in rule.live or (
+                    deadline.kind in OPENS.get(event.trigger, ())
+                    and deadline.kind not in ONCE))):
             close(session, [deadline], CANCELLED, when)
     kinds = OPENS.get(event.trigger, ())
     if not kinds:

@@ -7,12 +7,13 @@ and deadlines would never expire. Each task runs in a worker thread on its own i
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from contextlib import suppress
 
 from starlette.concurrency import run_in_threadpool
 
-from portal.worker import BEAT_SCHEDULE, celery_app
+from portal.worker import BEAT_SCHEDULE, TASK_MODULES, celery_app
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,10 @@ class EmbeddedBeat:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self, scale: float = 1.0) -> None:
+        # A worker imports these on start; the web process must too, or the tasks
+        # (deadlines.scan, dispatch.scan) are not registered when their time comes.
+        for module in TASK_MODULES:
+            importlib.import_module(module)
         for entry in BEAT_SCHEDULE.values():
             seconds = float(entry["schedule"]) * scale  # type: ignore[arg-type]
             self._tasks.append(asyncio.create_task(_every(str(entry["task"]), seconds)))

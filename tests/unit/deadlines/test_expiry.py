@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
@@ -17,6 +17,7 @@ from portal.cases.states import Status, Trigger
 from portal.deadlines import expiry, tasks
 from portal.deadlines import services as deadlines
 from portal.deadlines.models import Deadline, DeadlineKind
+from portal.dispatch.models import OrderStep, WorkOrder
 from portal.notifications.models import Notification, OutboundMessage
 from tests.factories import UserFactory, review_world
 
@@ -71,17 +72,31 @@ def test_no_answer_from_the_respondent_ends_mediation(db: Session, world: dict) 
 
 def test_an_unreviewed_case_alerts_the_body_and_the_dispatchers(db: Session,
                                                                 world: dict) -> None:
+    """A case from before the order loop (no work order) is only pointed out to people."""
     case = world["case"]
     cases.transition(db, case=case, trigger=Trigger.SUBMIT, actor=world["applicant"])
+    db.execute(delete(OrderStep))
+    db.execute(delete(WorkOrder))
     db.commit()
     due = _due(db, DeadlineKind.ACCEPT)
     assert expiry.scan(db, now=due + dt.timedelta(hours=1)) == 1
     db.commit()
-    assert case.status is Status.SUBMITTED  # escalation is left to people for now
+    assert case.status is Status.SUBMITTED
     for person in (world["boss"], world["dispatcher"]):
         assert any("not reviewed" in m for m in _notices(db, person)), person.role
     assert not any("not reviewed" in m for m in _notices(db, world["mediator"]))
     assert expiry.scan(db, now=due + dt.timedelta(hours=2)) == 0
+
+
+def test_an_unreviewed_order_is_left_to_dispatch_tracking(db: Session, world: dict) -> None:
+    case = world["case"]
+    cases.transition(db, case=case, trigger=Trigger.SUBMIT, actor=world["applicant"])
+    db.commit()
+    due = _due(db, DeadlineKind.ACCEPT)
+    assert expiry.scan(db, now=due + dt.timedelta(hours=1)) == 1  # closed as expired
+    db.commit()
+    assert case.status is Status.SUBMITTED
+    assert not any("not reviewed" in m for m in _notices(db, world["boss"]))
 
 
 def test_a_mediator_who_does_not_answer_is_taken_off(db: Session, world: dict) -> None:

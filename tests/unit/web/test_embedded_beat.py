@@ -1,4 +1,5 @@
 import asyncio
+import sys
 from typing import Any
 
 import pytest
@@ -32,3 +33,19 @@ def test_runs_each_beat_task_on_its_interval(monkeypatch: pytest.MonkeyPatch) ->
 
     asyncio.run(scenario())
     assert ran and set(ran) == {"deadlines.scan"}
+
+
+def test_every_scheduled_task_is_registered_once_started() -> None:
+    """The web process imports no task module by itself; the beat must, or it finds none."""
+    from portal.worker import BEAT_SCHEDULE, TASK_MODULES
+
+    async def scenario() -> None:
+        beat = embedded_beat.EmbeddedBeat()
+        beat.start(scale=1000.0)  # nothing runs during the test
+        await beat.stop()
+
+    asyncio.run(scenario())
+    names = {str(entry["task"]) for entry in BEAT_SCHEDULE.values()}
+    assert {"deadlines.scan", "dispatch.scan"} <= names
+    assert set(TASK_MODULES) <= set(sys.modules)
+    assert "dispatch.scan" in celery_app.tasks
