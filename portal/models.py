@@ -6,6 +6,8 @@ from portal.bodies import models as bodies_models
 from portal.cases import models as cases_models
 from portal.db.base import Base
 from portal.deadlines import models as deadlines_models
+from portal.dispatch import models as dispatch_models
+from portal.mediation import models as mediation_models
 from portal.notifications import models as notifications_models
 
 __all__ = [
@@ -15,5 +17,7 @@ __all__ = [
     "bodies_models",
     "cases_models",
     "deadlines_models",
+    "dispatch_models",
+    "mediation_models",
     "notifications_models",
 ]

@@ -20,10 +20,13 @@ log = logging.getLogger(__name__)
 
 _PENDING = "odr_pending_tasks"
 _COMMITTED = "odr_committed"
-TASK_MODULES = ["portal.notifications.tasks", "portal.deadlines.tasks"]
+TASK_MODULES = ["portal.notifications.tasks", "portal.deadlines.tasks", "portal.dispatch.tasks",
+                "portal.mediation.tasks"]
 # Periodic tasks, sent by `celery -A portal.worker beat` when a broker is configured.
 BEAT_SCHEDULE = {
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 300.0},
+    "dispatch-scan": {"task": "dispatch.scan", "schedule": 300.0},
+    "mediation-remind": {"task": "mediation.remind", "schedule": 60.0},
 }
 
 

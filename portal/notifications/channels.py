@@ -6,7 +6,11 @@ a production gateway (an SMS provider, SMTP) implements the same protocol.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -21,12 +25,20 @@ class GatewayUnavailable(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
 class SmsGateway(Protocol):
     def send(self, session: Session, phone: str, text: str) -> None: ...
 
 
 class EmailGateway(Protocol):
-    def send(self, session: Session, address: str, subject: str, text: str) -> None: ...
+    def send(self, session: Session, address: str, subject: str, text: str,
+             attachments: Sequence[Attachment] = ()) -> None: ...
 
 
 class OutboxSms:
@@ -36,9 +48,12 @@ class OutboxSms:
 
 
 class OutboxEmail:
-    def send(self, session: Session, address: str, subject: str, text: str) -> None:
+    def send(self, session: Session, address: str, subject: str, text: str,
+             attachments: Sequence[Attachment] = ()) -> None:
+        files = [{"filename": a.filename, "content_type": a.content_type,
+                  "data": base64.b64encode(a.data).decode()} for a in attachments]
         session.add(OutboundMessage(channel="email", recipient=address, subject=subject,
-                                    body=text))
+                                    body=text, attachments=json.dumps(files) if files else ""))
         log.info("e-mail to %s: %s", address, subject)
 
 
@@ -48,7 +63,8 @@ class DisabledSms:
 
 
 class DisabledEmail:
-    def send(self, session: Session, address: str, subject: str, text: str) -> None:
+    def send(self, session: Session, address: str, subject: str, text: str,
+             attachments: Sequence[Attachment] = ()) -> None:
         raise GatewayUnavailable("No e-mail gateway is configured (ODR_EMAIL_GATEWAY=disabled).")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import select
@@ -11,7 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import i18n
-from portal.notifications.channels import GatewayUnavailable, email_gateway, sms_gateway
+from portal.notifications.channels import (
+    Attachment,
+    GatewayUnavailable,
+    email_gateway,
+    sms_gateway,
+)
 from portal.notifications.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -64,14 +69,14 @@ def send_sms(session: Session, *, occasion: str, phone: str, text: str) -> bool:
 
 
 def send_email(session: Session, *, occasion: str, address: str, subject: str,
-               text: str) -> bool:
+               text: str, attachments: Sequence[Attachment] = ()) -> bool:
     if not address:
         return False
     try:
         with session.begin_nested():
             if not claim(session, occasion=occasion, channel=EMAIL, recipient=address):
                 return False
-            email_gateway().send(session, address, subject, text)
+            email_gateway().send(session, address, subject, text, attachments)
     except GatewayUnavailable as exc:
         log.warning("e-mail for %s not sent: %s", occasion, exc)
         return False

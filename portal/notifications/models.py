@@ -37,6 +37,8 @@ class OutboundMessage(Base):
     recipient: Mapped[str] = mapped_column(String(200), index=True)
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
+    # E-mail attachments as JSON: [{"filename", "content_type", "data" (base64)}].
+    attachments: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[created_at]
 
 
