@@ -34,6 +34,7 @@ def _table_msgids() -> Iterator[str]:
     from portal.cases.disputes import DISPUTE_TYPES
     from portal.cases.models import PARTICIPANT_LABELS
     from portal.cases.states import LABELS, TRIGGER_LABELS
+    from portal.dispatch import labels as dispatch_labels
     from portal.notifications.services import CASE_MOVED
     from portal.web.app import ERROR_TEXT
     from portal.web.templating import NAV_LABELS
@@ -44,6 +45,10 @@ def _table_msgids() -> Iterator[str]:
     yield from DISPUTE_TYPES.values()
     yield from PARTICIPANT_LABELS.values()
     yield from NAV_LABELS
+    for table in (dispatch_labels.SOURCE_LABELS, dispatch_labels.DEPARTMENT_LABELS,
+                  dispatch_labels.STEP_LABELS, dispatch_labels.PRIORITY_LABELS,
+                  dispatch_labels.OUTCOME_LABELS, dispatch_labels.PERFORMANCE_LABELS):
+        yield from table.values()
     yield CASE_MOVED
     for title, message in ERROR_TEXT.values():
         yield title

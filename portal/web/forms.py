@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from portal.i18n import gettext_
+from portal.i18n import translate
 
 MAX_FIELD_LENGTH = 5000
 
@@ -25,9 +25,9 @@ class Form:
     def get(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
 
-    def error(self, name: str, msgid: str) -> None:
+    def error(self, name: str, msgid: str, **params: object) -> None:
         """Record a field error; ``msgid`` is translated in the current locale."""
-        self.errors.setdefault(name, gettext_(msgid))
+        self.errors.setdefault(name, translate(msgid, **params))
 
     def require(self, *names: str) -> None:
         for name in names:

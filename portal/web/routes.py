@@ -6,19 +6,24 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from portal.config import PROJECT_ROOT, Settings
+from portal.web.api import orders as api_orders
 from portal.web.api import views as api
 from portal.web.api import workflow as api_workflow
-from portal.web.views import account, admin, auth, bodies, cases, home, photos
+from portal.web.views import account, admin, auth, bodies, cases, dispatch_admin, home, photos
 from portal.web.views import apply as apply_views
 from portal.web.views import assignment as assignment_views
 from portal.web.views import deadlines as deadline_views
 from portal.web.views import evidence as evidence_views
+from portal.web.views import orders as order_views
+from portal.web.views import report as report_views
 from portal.web.views import respond as respond_views
 from portal.web.views import review as review_views
+from portal.web.views import sessions as session_views
 
 VIEW_MODULES = [home, auth, cases, account, admin, api, api_workflow, bodies, photos,
                evidence_views, apply_views, review_views, respond_views, assignment_views,
-               deadline_views]
+               deadline_views, api_orders, report_views, dispatch_admin, order_views,
+               session_views]
 
 
 def routes(settings: Settings) -> list[BaseRoute]:

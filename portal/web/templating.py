@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from babel.dates import format_datetime, get_timezone
+from babel.dates import format_datetime, format_timedelta, get_timezone
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
@@ -41,10 +41,16 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/cases", "Cases", frozenset(Role)),
     ("/notifications", "Notifications", frozenset(Role)),
     ("/bodies", "Mediation bodies", frozenset(Role)),
+    ("/report", "Report a dispute", frozenset({Role.GRID_WORKER, Role.DISPATCHER})),
+    ("/orders", "Work orders", frozenset({Role.DISPATCHER, Role.BODY_ADMIN, Role.GRID_WORKER,
+                                          Role.ADMIN})),
+    ("/orders/figures", "Dispatch figures", frozenset({Role.DISPATCHER, Role.ADMIN})),
     ("/admin/users", "Users", frozenset({Role.ADMIN, Role.BODY_ADMIN})),
     ("/admin/bodies", "Manage bodies", frozenset({Role.ADMIN, Role.BODY_ADMIN})),
     ("/assignments", "Assignments", frozenset({Role.MEDIATOR})),
+    ("/sessions", "Mediation sessions", frozenset({Role.MEDIATOR, Role.PARTY})),
     ("/admin/holidays", "Holidays", frozenset({Role.ADMIN})),
+    ("/admin/dispatch-rules", "Step time limits", frozenset({Role.ADMIN})),
     ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),
 ]
 NAV_LABELS = [label for _, label, _ in NAV]
@@ -80,6 +86,17 @@ env.globals.update(
     translate=i18n.translate, urlquote=quote,
 )
 env.filters["datetime"] = _datetime
+
+
+def _duration(seconds: float | None) -> str:
+    """A span of time in words, rounded ("2 days", "5 hours") in the reader's language."""
+    if seconds is None:
+        return ""
+    return format_timedelta(dt.timedelta(seconds=seconds), threshold=2,
+                            locale=i18n.current_locale.get())
+
+
+env.filters["duration"] = _duration
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None,

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from portal.accounts.roles import Role
 from portal.bodies.models import Area, Level
 from portal.config import get_settings
+from portal.dispatch import services as dispatch_services
 from portal.web.routes import routes
 from tests.factories import (
     AreaFactory,
@@ -19,8 +20,10 @@ from tests.factories import (
     UserFactory,
     add_evidence,
     add_respondent,
+    make_report,
 )
 from tests.functional.conftest import Browser
+from tests.mediation_world import add_session
 
 ROUTES = [r for r in routes(get_settings()) if isinstance(r, Route)]
 
@@ -47,7 +50,14 @@ def world(db: Session) -> dict[str, Any]:
                        mediator_id=users[Role.MEDIATOR].id, court_name="诸暨市人民法院")
     target = UserFactory(role=Role.MEDIATOR, body_id=body.id)
     evidence = add_evidence(db, case, users[Role.PARTY])
-    return {"users": users, "case": case, "target": target, "evidence": evidence}
+    # A grid worker's report, dispatched to the body: its order is seen by the reporter, the
+    # area's dispatcher, the body's administrator and the system administrator.
+    order = make_report(db, users[Role.GRID_WORKER], area)
+    dispatch_services.dispatch(db, order=order, body_id=body.id, actor=users[Role.DISPATCHER])
+    db.commit()
+    meeting = add_session(db, case, users[Role.MEDIATOR], users[Role.PARTY])
+    return {"users": users, "case": case, "target": target, "evidence": evidence,
+            "order": order, "session": meeting, "request": meeting.requests[0]}
 
 
 def _unsafe_method(route: Route) -> str | None:
@@ -62,7 +72,10 @@ def _path(route: Route, world: dict[str, Any]) -> str:
     path = (route.path.replace("{number}", world["case"].number)
             .replace("{user_id:int}", str(world["target"].id)).replace("{code}", "en")
             .replace("{body_id:int}", str(world["case"].body_id)).replace("{step}", "claims")
-            .replace("{evidence_id:int}", str(world["evidence"].id)))
+            .replace("{evidence_id:int}", str(world["evidence"].id))
+            .replace("{order_id}", str(world["order"].id))
+            .replace("{session_id:int}", str(world["session"].id))
+            .replace("{request_id:int}", str(world["request"].id)))
     return path + QUERIES.get(route.path, "")
 
 
@@ -84,6 +97,10 @@ def test_get_pages_by_role(role: Role, world: dict[str, Any], make_browser: Any)
             assert response.status_code == 403, (role, route.path, response.status_code)
         elif route.path in ("/respond/{token}", "/mediators/{user_id:int}/photo"):
             # No such invitation; this mediator has no photo.
+            assert response.status_code == 404, (role, route.path)
+        elif route.path == "/sessions/{session_id:int}/calendar.ics" and role not in (
+                Role.PARTY, Role.MEDIATOR):
+            # Only invitees get the calendar file.
             assert response.status_code == 404, (role, route.path)
         elif route.path in ("/cases/{number}", "/api/v1/cases/{number}",
                             "/cases/{number}/evidence/{evidence_id:int}") and (

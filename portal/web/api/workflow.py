@@ -45,7 +45,7 @@ async def _guarded(work: Callable[[Session], Any], status: int = 200) -> Respons
     except StepInvalid as exc:
         return _fields(exc.errors)
     except cases.MissingInput as exc:
-        return _fields({exc.field: (exc.message, {})})
+        return _fields({exc.field: (exc.message, exc.params)})
     except (cases.NotAllowed, application.NotADraft):
         return error(403, "You may not take this action on this case.")
     except application.DraftNotFound:

@@ -83,7 +83,7 @@ async def run(request: Request, current: CurrentUser, number: str, *, panel: str
     try:
         await in_db(work)
     except (cases.MissingInput, InvalidField) as exc:
-        form.error(exc.field, exc.message)
+        form.error(exc.field, exc.message, **getattr(exc, "params", {}))
         return await case_page(request, current, number, panel=panel, form=form, status=400)
     except cases.NotAllowed:
         raise HTTPException(403) from None
