@@ -1,51 +1,37 @@
-"""`make bench`: run every registered figure and print one line each:
+"""`make bench`: run every benchmark module and print one line per figure:
 
     figure: NAME value=V baseline=B ratio=R target=T ok|short
 
-The figures arrive with the issues that name them (documents, court export, analytics,
-video, pages under load); until then this prints nothing and says so on stderr.
+Each module in MODULES exposes ``run() -> list[Figure]`` and measures its own baseline in
+the same run. ``python -m bench video`` runs only the modules whose name contains "video".
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+
+from bench.figures import Figure
+
+__all__ = ["Figure", "main"]
+
+# Added as the issues that name the figures land.
+MODULES: tuple[str, ...] = (
+    "bench.video",
+)
 
 
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    value: float
-    baseline: float
-    target: float
-    higher_is_better: bool = True
-
-    @property
-    def ratio(self) -> float:
-        return self.value / self.baseline if self.baseline else float("inf")
-
-    @property
-    def ok(self) -> bool:
-        return self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
-
-    def line(self) -> str:
-        return (f"figure: {self.name} value={self.value:.4g} baseline={self.baseline:.4g} "
-                f"ratio={self.ratio:.4g} target={self.target:g} {'ok' if self.ok else 'short'}")
-
-
-BENCHMARKS: list[Callable[[], list[Figure]]] = []
-
-
-def main() -> int:
-    if not BENCHMARKS:
+def main(argv: list[str]) -> int:
+    wanted = [m for m in MODULES if not argv or any(a in m for a in argv)]
+    if not wanted:
         print("bench: no figures registered yet", file=sys.stderr)
         return 0
-    for bench in BENCHMARKS:
-        for figure in bench():
+    for name in wanted:
+        module = importlib.import_module(name)
+        for figure in module.run():
             print(figure.line(), flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
