@@ -14,9 +14,11 @@ from portal.accounts.roles import Role
 from portal.bodies.models import Area, BodyKind, Level, MediationBody, MediatorProfile
 from portal.cases import services as cases
 from portal.cases.models import Case, CaseParticipant, EvidenceFile, ParticipantRole
+from portal.cases.states import Trigger
 from portal.dispatch import intake
+from portal.dispatch import services as dispatch_services
 from portal.dispatch.intake import Report, ReportParty
-from portal.dispatch.models import Priority, WorkOrder
+from portal.dispatch.models import Priority, Step, WorkOrder
 
 PASSWORD = "correct horse battery staple"
 _HASH = hash_password(PASSWORD)
@@ -312,3 +314,22 @@ def make_report(session: Session, reporter: User, area: Area, **overrides: Any) 
     order = intake.report(session, reporter=reporter, data=report_data(area, **overrides))
     session.commit()
     return order
+
+
+def settle(db: Session, order: WorkOrder, world: dict[str, Any], body: str = "town") -> None:
+    """Dispatch ``order`` to the ``body`` and take its case to an agreement in effect."""
+    boss, mediator = world[f"{body}_admin"], world[f"{body}_mediator"]
+    if order.step is Step.DISPATCH:
+        dispatch_services.dispatch(db, order=order, body_id=world[f"{body}_body"].id,
+                          actor=world["town_dispatcher"] if body != "city"
+                          else world["city_dispatcher"])
+    if order.step is Step.ACCEPT:
+        dispatch_services.accept(db, order=order, actor=boss)
+    case = order.case
+    cases.act(db, case=case, trigger=Trigger.RESPONDENT_AGREE, actor=boss)
+    cases.act(db, case=case, trigger=Trigger.ASSIGN_MEDIATOR, actor=boss,
+              mediator_id=mediator.id)
+    for trigger in (Trigger.START_MEDIATION, Trigger.DRAFT_AGREEMENT, Trigger.OPEN_SIGNING):
+        cases.act(db, case=case, trigger=trigger, actor=mediator)
+    cases.transition(db, case=case, trigger=Trigger.ALL_SIGNED, actor=None)
+    db.commit()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -16,31 +15,9 @@ from portal.bodies.services import area_subtree_ids
 from portal.cases.models import Case
 from portal.db.types import utcnow
 from portal.dispatch.models import Priority, Step, WorkOrder
+from portal.pagination import Page
 
-T = TypeVar("T")
 OPEN_STEPS = tuple(s for s in Step if s is not Step.CLOSED)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of results (the same shape as portal.web.pagination.Page)."""
-
-    items: list[T]
-    number: int
-    size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
 
 @dataclass(frozen=True)

@@ -99,8 +99,11 @@ class SessionInvitee(Base):
     """A person invited to a session: a party (or agent) of the case, or a staff member."""
 
     __tablename__ = "session_invitees"
-    __table_args__ = (UniqueConstraint("session_id", "participant_id"),
-                      UniqueConstraint("session_id", "user_id"))
+    # Named: the naming convention would give both the same name (PostgreSQL refuses that).
+    __table_args__ = (
+        UniqueConstraint("session_id", "participant_id",
+                         name="uq_session_invitees_session_participant"),
+        UniqueConstraint("session_id", "user_id", name="uq_session_invitees_session_user"))
 
     id: Mapped[intpk]
     session_id: Mapped[int] = mapped_column(ForeignKey("mediation_sessions.id"), index=True)

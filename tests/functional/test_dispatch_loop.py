@@ -14,13 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.bodies.models import Level
-from portal.cases import services as cases
 from portal.cases.models import Case, CaseEvent
 from portal.cases.states import Status, Trigger
 from portal.dispatch import figures
 from portal.dispatch import tasks as dispatch_tasks
 from portal.dispatch.models import Outcome, Step, WorkOrder
-from tests.factories import dispatch_world
+from tests.factories import dispatch_world, settle
 from tests.functional.conftest import Browser
 
 UTC = dt.UTC
@@ -54,19 +53,6 @@ def _report_form(w: dict[str, Any]) -> dict[str, str]:
         "applicant_name": "张三", "applicant_phone": "13700001111",
         "respondent_name": "李四", "respondent_phone": "13700002222",
     }
-
-
-def _settle(db: Session, order: WorkOrder, w: dict[str, Any]) -> None:
-    """The town body's mediation, through the case services (its pages are tested elsewhere)."""
-    boss, mediator = w["town_admin"], w["town_mediator"]
-    case = order.case
-    cases.act(db, case=case, trigger=Trigger.RESPONDENT_AGREE, actor=boss)
-    cases.act(db, case=case, trigger=Trigger.ASSIGN_MEDIATOR, actor=boss,
-              mediator_id=mediator.id)
-    for trigger in (Trigger.START_MEDIATION, Trigger.DRAFT_AGREEMENT, Trigger.OPEN_SIGNING):
-        cases.act(db, case=case, trigger=trigger, actor=mediator)
-    cases.transition(db, case=case, trigger=Trigger.ALL_SIGNED, actor=None)
-    db.commit()
 
 
 def test_report_dispatch_escalate_settle_close(db: Session, make_browser: Any) -> None:
@@ -126,7 +112,7 @@ def test_report_dispatch_escalate_settle_close(db: Session, make_browser: Any) -
         assert _order(db, order_id).step is Step.HANDLE
 
     with time_machine.travel(T2, tick=False):
-        _settle(db, _order(db, order_id), w)
+        settle(db, _order(db, order_id), w)  # the town body's mediation, via services
         order = _order(db, order_id)
         assert (order.step, order.outcome) == (Step.FOLLOW_UP, Outcome.AGREEMENT)
         # The centre cannot close before the visit is recorded and the body sends it on.

@@ -136,8 +136,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['session_id'], ['mediation_sessions.id'], name=op.f('fk_session_invitees_session_id_mediation_sessions')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_session_invitees_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session_invitees')),
-    sa.UniqueConstraint('session_id', 'participant_id', name=op.f('uq_session_invitees_session_id')),
-    sa.UniqueConstraint('session_id', 'user_id', name=op.f('uq_session_invitees_session_id')),
+    sa.UniqueConstraint('session_id', 'participant_id', name='uq_session_invitees_session_participant'),
+    sa.UniqueConstraint('session_id', 'user_id', name='uq_session_invitees_session_user'),
     sa.UniqueConstraint('token_hash', name=op.f('uq_session_invitees_token_hash'))
     )
     with op.batch_alter_table('session_invitees', schema=None) as batch_op:

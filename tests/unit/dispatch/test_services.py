@@ -23,8 +23,8 @@ from portal.deadlines.models import DeadlineKind
 from portal.dispatch import services
 from portal.dispatch.models import Department, Outcome, Performance, Step, WorkOrder
 from portal.notifications.models import Notification, OutboundMessage
-from tests.factories import UserFactory, make_report
-from tests.unit.dispatch.conftest import MONDAY, settle
+from tests.factories import UserFactory, make_report, settle
+from tests.unit.dispatch.conftest import MONDAY
 
 W = dict[str, Any]
 

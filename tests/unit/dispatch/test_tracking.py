@@ -19,8 +19,8 @@ from portal.deadlines.models import Deadline, DeadlineKind
 from portal.dispatch import messages, services, tasks, tracking
 from portal.dispatch.models import Priority, Step, WorkOrder
 from portal.notifications.models import Notification
-from tests.factories import make_report
-from tests.unit.dispatch.conftest import MONDAY, settle
+from tests.factories import make_report, settle
+from tests.unit.dispatch.conftest import MONDAY
 
 W = dict[str, Any]
 # The ACCEPT step of an order dispatched on MONDAY ends on Thursday at 23:59:59 in Shanghai.

@@ -17,6 +17,10 @@ from portal.worker import BEAT_SCHEDULE, TASK_MODULES, celery_app
 from tests.mediation_world import AGENT_PHONE, RESPONDENT_PHONE, World
 
 
+# The texts go out in the recipient's language: Chinese unless they chose English.
+TOMORROW, SOON = "明天", "15分钟后"
+
+
 def _texts(db: Session, phone: str) -> list[str]:
     db.expire_all()
     return list(db.execute(select(OutboundMessage.body).where(
@@ -44,8 +48,8 @@ def test_the_day_before_and_15_minutes_before_each_once(db: Session, world: Worl
         assert tasks.remind() == 1
         assert tasks.remind() == 0
     day = _texts(db, RESPONDENT_PHONE)[-1]
-    assert "tomorrow" in day and world.case.number in day and "/join?t=" in day
-    assert "tomorrow" in _texts(db, AGENT_PHONE)[-1]
+    assert TOMORROW in day and world.case.number in day and "/join?t=" in day
+    assert TOMORROW in _texts(db, AGENT_PHONE)[-1]
     with time_machine.travel(start - dt.timedelta(hours=2), tick=False):
         assert tasks.remind() == 0
     with time_machine.travel(start - dt.timedelta(minutes=14), tick=False):
@@ -54,10 +58,11 @@ def test_the_day_before_and_15_minutes_before_each_once(db: Session, world: Worl
     with time_machine.travel(start + dt.timedelta(minutes=1), tick=False):
         assert tasks.remind() == 0
     texts = _texts(db, RESPONDENT_PHONE)
-    assert len(texts) == 3 and "starts in 15 minutes" in texts[2]
+    assert len(texts) == 3 and SOON in texts[2]
     # In the portal too: the invitation, then each reminder.
     notices = db.execute(select(Notification.message).where(
         Notification.user_id == world.respondent.id)).scalars().all()
+    # In-portal notices keep the msgid; the page renders it in the reader's language.
     assert len(notices) == 3 and "tomorrow" in notices[1] and "15 minutes" in notices[2]
     assert meeting.status.value == "scheduled"
 
@@ -94,7 +99,7 @@ def test_a_session_set_for_today_gets_only_the_last_reminder(db: Session, world:
     with time_machine.travel(start - dt.timedelta(minutes=15), tick=False):
         assert tasks.remind() == 1
     texts = _texts(db, RESPONDENT_PHONE)
-    assert len(texts) == 2 and "starts in 15 minutes" in texts[1]
+    assert len(texts) == 2 and SOON in texts[1]
 
 
 def test_a_late_scan_sends_only_the_reminder_still_useful(db: Session, world: World,
@@ -105,7 +110,7 @@ def test_a_late_scan_sends_only_the_reminder_still_useful(db: Session, world: Wo
     with time_machine.travel(start - dt.timedelta(minutes=10), tick=False):
         assert tasks.remind() == 1
     texts = _texts(db, RESPONDENT_PHONE)
-    assert len(texts) == 2 and "starts in 15 minutes" in texts[1]
+    assert len(texts) == 2 and SOON in texts[1]
 
 
 def test_beat_runs_it_every_minute() -> None:

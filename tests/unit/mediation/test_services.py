@@ -230,7 +230,7 @@ def test_cancel_needs_a_reason_and_tells_everyone(db: Session, world: World,
     db.commit()
     assert meeting.status is SessionStatus.CANCELLED and meeting.cancelled_at is not None
     texts = _texts(db, RESPONDENT_PHONE)
-    assert len(texts) == 2 and "调解员生病" in texts[1] and "cancelled" in texts[1]
+    assert len(texts) == 2 and "调解员生病" in texts[1] and "已取消" in texts[1]
     with pytest.raises(MissingInput):
         services.cancel(db, meeting=meeting, actor=world.mediator, reason="again")
     assert _actions(db) == ["session.scheduled", "session.cancelled"]
@@ -290,7 +290,7 @@ def test_reschedule_chain(db: Session, world: World, make_session: Any) -> None:
             room.invitee_for_token(db, token, meeting_id=first.id)
         assert refused.value.status == 410
     texts = _texts(db, RESPONDENT_PHONE)
-    assert len(texts) == 2 and "was moved to" in texts[1]
+    assert len(texts) == 2 and "改期至" in texts[1]
     assert tokens.join_url(second, second.invitees[2]) in texts[1]
     # Rescheduling overlapping the old time is fine: the old session gives way.
     third = services.reschedule(db, meeting=second, actor=world.mediator,
