@@ -17,6 +17,7 @@ __all__ = ["Figure", "main"]
 
 # Added as the issues that name the figures land.
 MODULES: tuple[str, ...] = (
+    "bench.documents",
     "bench.video",
 )
 
