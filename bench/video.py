@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -136,11 +137,12 @@ def run() -> list[Figure]:
         media = _media(Path(tmp))
         ours = _scenario("forward", media, FORWARD_SECONDS)
         relay = _scenario("relay", media, RELAY_SECONDS)
+    # Details on stderr: stdout carries only the figure lines.
     print(f"video: forward sent={ours.sent} delivered={ours.delivered} "
           f"cpu={ours.cpu_sending:.2f}s/{ours.seconds:.1f}s; relay sent={relay.sent} "
           f"delivered={relay.delivered} cpu={relay.cpu_sending:.2f}s/{relay.seconds:.1f}s "
           f"({relay.delivered['video'] / max(1, relay.seconds) / (PARTIES * (PARTIES - 1)):.1f}"
-          f" fps per stream)", flush=True)
+          f" fps per stream)", file=sys.stderr, flush=True)
     core_pct = 100 * ours.cpu_sending / ours.seconds
     return [
         # value and baseline are streams per CPU-second, so ratio = relay CPU / our CPU.
