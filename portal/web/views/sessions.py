@@ -47,7 +47,7 @@ from portal.mediation.tokens import join_path
 from portal.web import panels
 from portal.web.deps import CurrentUser, in_db, load_user
 from portal.web.flash import flash
-from portal.web.forms import Form, echo, form_from
+from portal.web.forms import Form, echo, form_from, read_form
 from portal.web.pagination import Page, page_number
 from portal.web.security import requires, user_of
 from portal.web.templating import render
@@ -190,8 +190,7 @@ async def schedule(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     current, meeting_id = user_of(request), request.path_params["session_id"]
     number = await _number(current, meeting_id)
-    async with request.form(max_files=0) as data:
-        form = form_from(data)
+    form = await read_form(request)
 
     def work(session: Session) -> None:
         meeting, user = _meeting(session, current, meeting_id)
@@ -205,8 +204,7 @@ async def cancel(request: Request) -> Response:
 async def ask_to_reschedule(request: Request) -> Response:
     current, meeting_id = user_of(request), request.path_params["session_id"]
     number = await _number(current, meeting_id)
-    async with request.form(max_files=0) as data:
-        form = form_from(data)
+    form = await read_form(request)
 
     def work(session: Session) -> None:
         meeting, user = _meeting(session, current, meeting_id)
@@ -222,8 +220,7 @@ async def decline_request(request: Request) -> Response:
     current, meeting_id = user_of(request), request.path_params["session_id"]
     request_id = request.path_params["request_id"]
     number = await _number(current, meeting_id)
-    async with request.form(max_files=0) as data:
-        form = form_from(data)
+    form = await read_form(request)
 
     def work(session: Session) -> None:
         meeting, user = _meeting(session, current, meeting_id)
