@@ -194,5 +194,23 @@ class Pong(_Message):
     type: Literal["pong"] = "pong"
 
 
+QualityLevel = Literal["good", "fair", "poor"]
+
+
+class SeatQuality(_Message):
+    participant: str
+    level: QualityLevel
+    rtt_ms: float | None
+    loss: float
+    jitter_ms: float
+
+
+class Quality(_Message):
+    """The server's view of each visible seat's link, sent every ``quality_interval``."""
+
+    type: Literal["quality"] = "quality"
+    participants: list[SeatQuality]
+
+
 ServerMessage = (Welcome | Answer | SlotMap | Participants | Admission | MuteState | CaucusNotice
-                 | ChatRelay | RecordingNotice | ErrorNotice | Pong)
+                 | ChatRelay | RecordingNotice | ErrorNotice | Pong | Quality)

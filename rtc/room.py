@@ -15,6 +15,7 @@ from rtc import messages as m
 from rtc import routing
 from rtc.channel import CloseCode
 from rtc.events import EventHook, EventKind, RoomEvent, safe_emit
+from rtc.quality import QualityReporter
 from rtc.recording import Recording
 from rtc.room_recording import RoomRecorders
 from rtc.seats import Role, Seat, Ticket
@@ -22,6 +23,7 @@ from rtc.settings import RtcSettings
 from rtc.wiring import wire
 
 if TYPE_CHECKING:
+    from rtc.peer import Peer
     from rtc.session import Session
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ class Room:
         self._recorders = RoomRecorders(room_id)
         self._empty_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.quality = QualityReporter(settings.quality_interval, self._peers,
+                                       self._send_quality)
 
     def emit(self, kind: EventKind, participant_id: str | None = None, **data: Any) -> None:
         safe_emit(self._hook, RoomEvent(self.id, kind, participant_id, data))
@@ -110,6 +114,7 @@ class Room:
         if self.caucus is not None and seat.admitted:
             await session.send(self._caucus_notice(seat))
         await self.refresh()
+        self.quality.start()
 
     async def detach(self, session: Session) -> None:
         pid = session.ticket.participant_id
@@ -227,6 +232,7 @@ class Room:
             return
         self.ended = True
         self.end_reason = reason
+        await self.quality.stop()
         if self._empty_timer is not None:
             self._empty_timer.cancel()
             self._empty_timer = None
@@ -278,7 +284,7 @@ class Room:
         """Re-apply who reaches whom to every connection; idempotent."""
         if self.ended:
             return
-        peers = {pid: session.peer for pid, session in self._sessions.items()}
+        peers = self._peers()
         maps = wire(self.seats.values(), self.caucus, peers, self._sent_slots)
         for pid, infos in maps.items():
             session = self._sessions.get(pid)
@@ -299,6 +305,16 @@ class Room:
             listing = everyone if seat.role is Role.MEDIATOR else admitted
             if seat.admitted or seat.role is Role.MEDIATOR:
                 await session.send_if_changed(m.Participants(participants=listing))
+
+    def _peers(self) -> dict[str, Peer | None]:
+        return {pid: session.peer for pid, session in self._sessions.items()}
+
+    async def _send_quality(self, summaries: dict[str, m.SeatQuality]) -> None:
+        for pid, session in list(self._sessions.items()):
+            seen = routing.visible(self.seats[pid], self.seats.values(), self.caucus)
+            listing = [summaries[p] for p in seen if p in summaries]
+            if listing:
+                await session.send(m.Quality(participants=listing))
 
     async def _broadcast(self, message: BaseModel) -> None:
         for pid, session in list(self._sessions.items()):

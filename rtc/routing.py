@@ -50,6 +50,16 @@ def chat_recipients(sender: Seat, seats: Iterable[Seat], caucus: str | None) -> 
             if s.active and group(s, caucus) == group(sender, caucus)]
 
 
+def visible(viewer: Seat, seats: Iterable[Seat], caucus: str | None) -> list[str]:
+    """The active seats whose live state (connection quality) the viewer may learn: those of
+    its own group, so the side outside a caucus learns nothing of it; a mediator sees all."""
+    if not viewer.admitted or viewer.removed:
+        return []
+    if viewer.role is Role.MEDIATOR:
+        return [s.participant_id for s in seats if s.active]
+    return chat_recipients(viewer, seats, caucus)
+
+
 def assign_slots(current: Sequence[str | None], wanted: Sequence[str],
                  size: int) -> tuple[str | None, ...]:
     """Stable slot assignment: a publisher keeps its slot while it stays wanted.

@@ -25,3 +25,5 @@ class RtcSettings:
     # Per-subscriber queues, in frames.
     video_queue: int = 8
     audio_queue: int = 25
+    # Seconds between connection-quality reports (rtc/quality.py); 0 turns them off.
+    quality_interval: float = 2.0

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from portal.accounts import codes
 from portal.accounts.models import User
+from portal.accounts.validation import InvalidField
 from portal.audit import services as audit
+from portal.cases import respondent_accounts
 from portal.cases.services import MissingInput, NotAllowed
 from portal.db.types import utcnow
 from portal.i18n import N_
@@ -104,6 +106,24 @@ def verify_identity(session: Session, *, invitee: SessionInvitee, code: str,
     codes.check_code(session, phone=phone, purpose=CODE_PURPOSE, code=code)
     invitee.identity_verified_at = now or utcnow()
     _audit(session, invitee, "session.identity_verified", _user_id(invitee), how="sms_code")
+
+
+def account_for(session: Session, *, invitee: SessionInvitee) -> User:
+    """The account a party who confirmed the code is logged in with, as for the respondent's
+    link: the party's own, else the party account with that phone, else a new one without
+    a password. Call after ``verify_identity``."""
+    participant = invitee.participant
+    if participant is None:
+        raise NotAllowed(f"staff invitee {invitee.id} logs in with a password")
+    try:
+        user = respondent_accounts.account_to_link(session, invitee.meeting.case, participant)
+    except InvalidField:
+        raise InvalidField("code", N_("This phone number belongs to another kind of account. "
+                                      "Please log in, or ask the mediator for help.")) from None
+    if user is None:
+        user = respondent_accounts.new_account(session, participant)
+    participant.user_id = user.id
+    return user
 
 
 def attest_identity(session: Session, *, invitee: SessionInvitee, actor: User,

@@ -74,6 +74,10 @@ class AuthMiddleware:
         if bearer is not None:
             # API clients: the header wins and no cookies are rotated or cleared for them.
             access, refresh = bearer, None
+        elif scope["type"] == "websocket":
+            # A handshake cannot set cookies: rotating the refresh token here would leave the
+            # browser holding the old one, and its next request would look like token reuse.
+            refresh = None
         result = Resolution(None)
         if access or refresh:
             result = await run_in_threadpool(_resolve_in_session, access, refresh)
