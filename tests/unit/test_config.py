@@ -99,7 +99,12 @@ def test_check_config_cli_fails_without_secret_key(tmp_path: Path) -> None:
     assert "configuration ok" not in result.stdout
 
 
-def test_check_config_cli_passes_with_a_key(tmp_path: Path) -> None:
+def test_check_config_cli_fails_without_pki_passphrase(tmp_path: Path) -> None:
     result = _check_config(tmp_path, ODR_SECRET_KEY=GOOD_KEY)
+    assert result.returncode != 0 and "ODR_PKI_PASSPHRASE" in result.stderr
+
+
+def test_check_config_cli_passes_with_a_key(tmp_path: Path) -> None:
+    result = _check_config(tmp_path, ODR_SECRET_KEY=GOOD_KEY, ODR_PKI_PASSPHRASE=GOOD_KEY)
     assert result.returncode == 0, result.stderr
     assert "configuration ok" in result.stdout
