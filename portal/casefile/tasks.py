@@ -1,0 +1,9 @@
+from portal.casefile import jobs
+from portal.worker import celery_app
+
+
+# Thin and idempotent: the job is claimed once, so a redelivered task does nothing.
+@celery_app.task(name="casefile.build_dossier")
+def build_dossier(case_id: int, job_id: int) -> str:
+    status = jobs.run(job_id=job_id, case_id=case_id)
+    return status.value if status else "skipped"
