@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from portal.accounts.roles import Role
 from portal.web.app import create_app
-from portal.web.views import home
+from portal.web.views import health
 from tests.factories import UserFactory
 from tests.functional.conftest import Browser
 
@@ -31,8 +31,8 @@ def test_server_error_page_hides_the_details(monkeypatch: pytest.MonkeyPatch) ->
     async def broken(request: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(home.ROUTES[1], "endpoint", broken)
-    monkeypatch.setattr(home.ROUTES[1], "app", request_response(broken))
+    monkeypatch.setattr(health.ROUTES[0], "endpoint", broken)
+    monkeypatch.setattr(health.ROUTES[0], "app", request_response(broken))
     with TestClient(create_app(), raise_server_exceptions=False) as client:
         page = client.get("/healthz")
     assert page.status_code == 500

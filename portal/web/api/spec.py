@@ -4,11 +4,13 @@ document from the pydantic schemas (never written by hand)."""
 from __future__ import annotations
 
 import json
+from json import JSONDecodeError
 from typing import Any
 
 from spectree import SecurityScheme, SpecTree
 from spectree.config import ModeEnum
 from spectree.models import SecureType, SecuritySchemeData
+from spectree.plugins.starlette_plugin import StarlettePlugin
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -30,8 +32,19 @@ def _friendly_validation_error(req: Request, resp: Response | None, err: Any,
     resp.headers["content-length"] = str(len(body))
 
 
+class _Plugin(StarlettePlugin):
+    """spectree answers 400 to a body that is not JSON, but a 500 to one that is not UTF-8."""
+
+    async def request_validation(self, request: Request, *args: Any) -> None:
+        try:
+            await super().request_validation(request, *args)  # type: ignore[no-untyped-call]
+        except UnicodeDecodeError as exc:
+            raise JSONDecodeError(f"the body is not UTF-8: {exc.reason}", "", 0) from exc
+
+
 spec = SpecTree(
     "starlette",
+    backend=_Plugin,
     title="Fengqiao ODR API",
     version="1.0",
     # spectree leaves out routes under its own prefix; the document itself is served by

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.web.deps import current_user
@@ -14,12 +14,6 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", {"user": current_user(request)})
 
 
-@public
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
 ROUTES = [
     Route("/", home, name="home"),
-    Route("/healthz", healthz, name="healthz"),
 ]
