@@ -14,4 +14,6 @@ COPY static ./static
 RUN pip install --no-cache-dir -e .
 ENV ODR_STATIC_VENDOR_DIR=/app/node_modules
 EXPOSE 8000
-CMD ["odr", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]
+# One worker: video rooms live in the web process until the media server runs as its own
+# service (issue 9); participants on different workers would not meet.
+CMD ["odr", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "1"]

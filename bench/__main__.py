@@ -19,6 +19,7 @@ __all__ = ["Figure", "main"]
 MODULES: tuple[str, ...] = (
     "bench.documents",
     "bench.video",
+    "bench.web",
 )
 
 

@@ -111,10 +111,75 @@ def dispatch_scan() -> None:
                f"{result.flagged} flagged")
 
 
+@main.group()
+def documents() -> None:
+    """Signed papers."""
+
+
+@documents.command("verify")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, readable=True))
+def documents_verify(pdf: str) -> None:
+    """Check every signature of PDF and whether the portal recorded the file.
+
+    Exits 0 when every signature is intact and trusted and the file is in the audit chain.
+    """
+    from pathlib import Path
+
+    from portal.agreements.pki import get_ca
+    from portal.agreements.verification import describe, verify
+    from portal.db import session_scope
+
+    with session_scope() as session:
+        result = verify(session, Path(pdf).read_bytes(), get_ca())
+    for line in describe(result):
+        click.echo(line)
+    if not (result.report.ok and result.audit is not None):
+        sys.exit(1)
+
+
+@main.group()
+def backup() -> None:
+    """Backups of the database and the stored files (portal.backup)."""
+
+
+@backup.command("create")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_create(path: str) -> None:
+    """Write the database and the file storage to PATH (a .tar.gz)."""
+    from pathlib import Path
+
+    from portal import backup as backups
+
+    try:
+        manifest = backups.create(Path(path), get_settings())
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {path}: {manifest.database} database, "
+               f"{len(manifest.files)} files")
+
+
+@backup.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database and storage that hold data.")
+def backup_restore(path: str, force: bool) -> None:
+    """Restore PATH into an empty database and file storage."""
+    from pathlib import Path
+
+    from portal import backup as backups
+
+    try:
+        manifest = backups.restore(Path(path), get_settings(), force=force)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored the {manifest.database} database and {len(manifest.files)} files "
+               f"from the backup of {manifest.created_at}")
+
+
 @main.command("check-config")
 def check_config() -> None:
     """Validate the settings as the server would at start-up."""
     get_settings().resolved_secret_key()
+    get_settings().resolved_pki_passphrase()
     click.echo("configuration ok")
 
 
@@ -130,14 +195,16 @@ def serve(host: str, port: int, workers: int) -> None:
 
     settings = get_settings()
     settings.resolved_secret_key()  # fail now, with a clear message, not on first request
+    settings.resolved_pki_passphrase()
     upgrade()
     if settings.demo_data and not settings.production:
         demo_load.callback()  # type: ignore[misc]
     mode = "eager (in-process)" if settings.eager else settings.broker_url
     click.echo(f"Celery: {mode}; database: {settings.database_url.split('@')[-1]}")
     click.echo(f"Open http://{host}:{port}/ and log in as one of the demo users above.")
+    # Signaling messages are small; rtc refuses anything over 64 KiB anyway.
     uvicorn.run("portal.web.asgi:app", host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+                proxy_headers=True, log_level="info", ws_max_size=128 * 1024)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Development and tests only: production refuses it (``resolved_pki_passphrase``).
+DEV_PKI_PASSPHRASE = "odr-development-pki-passphrase"  # noqa: S105 - public on purpose
 
 
 class ConfigurationError(RuntimeError):
@@ -44,6 +46,12 @@ class Settings(BaseSettings):
     upload_max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     upload_max_case_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     upload_max_case_files: int = Field(default=100, ge=1)
+    # The platform CA, time-stamping key and signers' keys (documents.ca): kept under
+    # ``pki_dir`` (default <storage_path>/pki), encrypted with ``pki_passphrase``.
+    pki_dir: Path | None = None
+    pki_passphrase: SecretStr = SecretStr("")
+    # The public signature check (/verify): the largest PDF it reads.
+    verify_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     # File storage: a local directory (``storage_path``) or an S3-compatible bucket.
     storage_backend: Literal["local", "s3"] = "local"
     s3_bucket: str = ""
@@ -54,6 +62,30 @@ class Settings(BaseSettings):
     s3_access_key_id: str = ""
     s3_secret_access_key: SecretStr = SecretStr("")
     s3_prefix: str = ""
+    # Video rooms (rtc/): ICE servers, comma-separated URLs. None at all in development and
+    # tests; TURN credentials are minted per participant from the shared secret (coturn
+    # use-auth-secret) and expire after ``rtc_credential_ttl`` seconds.
+    rtc_stun_urls: Annotated[tuple[str, ...], NoDecode] = ()
+    rtc_turn_urls: Annotated[tuple[str, ...], NoDecode] = ()
+    rtc_turn_secret: SecretStr = SecretStr("")
+    rtc_credential_ttl: int = Field(default=6 * 3600, ge=60, le=7 * 86400)
+    # Send the server's media through TURN only (NAT, docker-compose without host network).
+    rtc_relay_only: bool = False
+    # Receive slots each browser pre-creates: how many others it can see at once.
+    rtc_max_slots: int = Field(default=8, ge=1, le=16)
+    # Hardening (portal.web.hardening): the largest request body outside the upload routes
+    # (portal.web.body_limit.UPLOAD_ROUTES); the bearer token Prometheus sends to /metrics
+    # (administrators may read it logged in); the log format of the web process.
+    request_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    metrics_token: SecretStr = SecretStr("")
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("rtc_stun_urls", "rtc_turn_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(url.strip() for url in value.split(",") if url.strip())
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -79,6 +111,20 @@ class Settings(BaseSettings):
     @property
     def cookie_secure(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def pki_path(self) -> Path:
+        return self.pki_dir or self.files_dir / "pki"
+
+    def resolved_pki_passphrase(self) -> str:
+        """The key store's passphrase; production refuses to run on the development one."""
+        value = self.pki_passphrase.get_secret_value()
+        if self.production and (not value or value == DEV_PKI_PASSPHRASE or len(value) < 16):
+            raise ConfigurationError(
+                "ODR_PKI_PASSPHRASE is not set (or shorter than 16 characters). It encrypts "
+                "the signing keys under the storage path; set a long random value and keep it "
+                "safe: the keys cannot be opened without it.")
+        return value or DEV_PKI_PASSPHRASE
 
     def resolved_secret_key(self) -> str:
         """The signing key; production refuses to start without one."""

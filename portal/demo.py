@@ -183,6 +183,8 @@ def _finished_cases(session: Session, users: dict[str, User], body: MediationBod
         for trigger, actor, reason in steps:
             if actor is None:
                 cases.transition(session, case=case, trigger=trigger, actor=None)
+            elif trigger in cases.DEDICATED:  # the agreement's own service in real use
+                cases.transition(session, case=case, trigger=trigger, actor=actor, reason=reason)
             else:
                 cases.act(session, case=case, trigger=trigger, actor=actor, reason=reason,
                           mediator_id=mediator.id)

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 _PENDING = "odr_pending_tasks"
 _COMMITTED = "odr_committed"
 TASK_MODULES = ["portal.notifications.tasks", "portal.deadlines.tasks", "portal.dispatch.tasks",
-                "portal.mediation.tasks"]
+                "portal.mediation.tasks", "portal.casefile.tasks"]
 # Periodic tasks, sent by `celery -A portal.worker beat` when a broker is configured.
 BEAT_SCHEDULE = {
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 300.0},

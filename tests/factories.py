@@ -330,6 +330,6 @@ def settle(db: Session, order: WorkOrder, world: dict[str, Any], body: str = "to
     cases.act(db, case=case, trigger=Trigger.ASSIGN_MEDIATOR, actor=boss,
               mediator_id=mediator.id)
     for trigger in (Trigger.START_MEDIATION, Trigger.DRAFT_AGREEMENT, Trigger.OPEN_SIGNING):
-        cases.act(db, case=case, trigger=trigger, actor=mediator)
+        cases.transition(db, case=case, trigger=trigger, actor=mediator)
     cases.transition(db, case=case, trigger=Trigger.ALL_SIGNED, actor=None)
     db.commit()

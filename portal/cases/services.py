@@ -45,11 +45,14 @@ FOLLOW_UPS: list[str] = [
     "portal.cases.consent:after_transition",
     "portal.cases.assignment:after_transition",
     "portal.dispatch.flow:after_transition",
+    "portal.casefile.jobs:after_transition",
 ]
-# The order loop's moves: fired only by portal.dispatch's services, which check the body,
-# level, department or follow-up each one needs; never offered as a bare case action.
+# Moves fired only by their own services, which check what each needs (the order loop's
+# body, level, department or follow-up; the agreement's version and signing document);
+# never offered or accepted as a bare case action.
 DEDICATED = frozenset({Trigger.DISPATCH, Trigger.RETURN, Trigger.ESCALATE, Trigger.MERGE,
-                       Trigger.TRANSFER, Trigger.CLOSE})
+                       Trigger.TRANSFER, Trigger.CLOSE, Trigger.DRAFT_AGREEMENT,
+                       Trigger.REVISE_AGREEMENT, Trigger.OPEN_SIGNING})
 
 
 @cache
@@ -199,7 +202,7 @@ def act(
 ) -> CaseEvent:
     """A person's action on a case: the inputs a trigger needs, then ``transition``."""
     if trigger in DEDICATED:
-        raise NotAllowed(f"{trigger.value} goes through the work order")
+        raise NotAllowed(f"{trigger.value} goes through its own service")
     if trigger in REASON_REQUIRED and not reason.strip():
         raise MissingInput("reason", "Please give a reason; it is shown on the case timeline.")
     if trigger in NEEDS_MEDIATOR:

@@ -162,7 +162,7 @@ def _settle(session: Session, order: WorkOrder, dispatcher: User, admin: User,
     cases.act(session, case=case, trigger=Trigger.ASSIGN_MEDIATOR, actor=admin,
               mediator_id=mediator.id)
     for trigger in (Trigger.START_MEDIATION, Trigger.DRAFT_AGREEMENT, Trigger.OPEN_SIGNING):
-        cases.act(session, case=case, trigger=trigger, actor=mediator)
+        cases.transition(session, case=case, trigger=trigger, actor=mediator)
     cases.transition(session, case=case, trigger=Trigger.ALL_SIGNED, actor=None)
     services.record_follow_up(session, order=order, actor=admin,
                               visited_on=local_date(utcnow()),

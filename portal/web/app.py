@@ -22,7 +22,10 @@ from portal.web import csrf_multipart
 from portal.web.api.spec import spec
 from portal.web.auth import AuthMiddleware
 from portal.web.embedded_beat import EmbeddedBeat
+from portal.web.hardening import harden
+from portal.web.metrics import RouteRecorder
 from portal.web.middleware import LocaleMiddleware, csrf_failed
+from portal.web.rooms import video_rooms
 from portal.web.routes import routes
 from portal.web.templating import render
 
@@ -78,7 +81,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.eager and settings.embedded_beat:
             beat.start()
         try:
-            yield {}
+            async with video_rooms(app, settings):
+                yield {}
         finally:
             await beat.stop()
 
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=False,
         routes=routes(settings),
         middleware=[
+            Middleware(RouteRecorder),  # the route template for the metrics
             Middleware(LocaleMiddleware),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie="odr_flash",
                        same_site="lax", https_only=settings.cookie_secure, max_age=None),
@@ -104,4 +109,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         always_protect={"/login", "/register", "/logout"}, send_csrf_failed=csrf_failed,
         cookie_secure=settings.cookie_secure,
     )
-    return protect(app)  # type: ignore[no-any-return]
+    return harden(protect(app), settings)  # type: ignore[return-value]

@@ -52,10 +52,11 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/admin/holidays", "Holidays", frozenset({Role.ADMIN})),
     ("/admin/dispatch-rules", "Step time limits", frozenset({Role.ADMIN})),
     ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),
+    ("/verify", "Verify a document", frozenset(Role)),
 ]
 NAV_LABELS = [label for _, label, _ in NAV]
 # Shown to visitors who are not logged in, too.
-PUBLIC_NAV = frozenset({"/bodies"})
+PUBLIC_NAV = frozenset({"/bodies", "/verify"})
 
 
 def _nav(request: Request) -> list[tuple[str, str]]:

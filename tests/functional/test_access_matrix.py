@@ -24,6 +24,7 @@ from tests.factories import (
 )
 from tests.functional.conftest import Browser
 from tests.mediation_world import add_session
+from tests.unit.agreements.support import add_document
 
 ROUTES = [r for r in routes(get_settings()) if isinstance(r, Route)]
 
@@ -57,7 +58,8 @@ def world(db: Session) -> dict[str, Any]:
     db.commit()
     meeting = add_session(db, case, users[Role.MEDIATOR], users[Role.PARTY])
     return {"users": users, "case": case, "target": target, "evidence": evidence,
-            "order": order, "session": meeting, "request": meeting.requests[0]}
+            "order": order, "session": meeting, "request": meeting.requests[0],
+            "document": add_document(db, case, users[Role.MEDIATOR])}
 
 
 def _unsafe_method(route: Route) -> str | None:
@@ -75,7 +77,9 @@ def _path(route: Route, world: dict[str, Any]) -> str:
             .replace("{evidence_id:int}", str(world["evidence"].id))
             .replace("{order_id}", str(world["order"].id))
             .replace("{session_id:int}", str(world["session"].id))
-            .replace("{request_id:int}", str(world["request"].id)))
+            .replace("{document_id:int}", str(world["document"].id))
+            .replace("{request_id:int}", str(world["request"].id))
+            .replace("{paper}", "application"))
     return path + QUERIES.get(route.path, "")
 
 
@@ -95,16 +99,29 @@ def test_get_pages_by_role(role: Role, world: dict[str, Any], make_browser: Any)
         response = browser.get(_path(route, world), follow_redirects=False)
         if allowed is not None and role not in allowed:
             assert response.status_code == 403, (role, route.path, response.status_code)
-        elif route.path in ("/respond/{token}", "/mediators/{user_id:int}/photo"):
-            # No such invitation; this mediator has no photo.
+        elif route.path == "/sessions/{session_id:int}/room":
+            # Only invitees enter; the party has not confirmed the identity code yet, so is
+            # sent to the pre-join page.
+            expected = {Role.MEDIATOR: 200, Role.PARTY: 303}.get(role, 404)
+            assert response.status_code == expected, (role, route.path, response.status_code)
+        elif route.path in ("/respond/{token}", "/mediators/{user_id:int}/photo",
+                            "/sessions/{session_id:int}/join"):
+            # No such invitation (the join page without its link's token); no photo.
             assert response.status_code == 404, (role, route.path)
         elif route.path == "/sessions/{session_id:int}/calendar.ics" and role not in (
                 Role.PARTY, Role.MEDIATOR):
             # Only invitees get the calendar file.
             assert response.status_code == 404, (role, route.path)
         elif route.path in ("/cases/{number}", "/api/v1/cases/{number}",
-                            "/cases/{number}/evidence/{evidence_id:int}") and (
+                            "/cases/{number}/evidence/{evidence_id:int}",
+                            "/cases/{number}/agreement", "/cases/{number}/agreement/compare",
+                            "/cases/{number}/documents/{document_id:int}",
+                            "/cases/{number}/documents/{document_id:int}/pdf",
+                            "/cases/{number}/papers/{paper}") and (
                 role not in SEES_CASE):
+            assert response.status_code == 404, (role, route.path)
+        elif route.path == "/cases/{number}/dossier/download":
+            # No dossier has been built for the case yet.
             assert response.status_code == 404, (role, route.path)
         else:
             assert response.status_code in (200, 303), (role, route.path, response.status_code)

@@ -46,7 +46,7 @@ def data(db: Session, world: dict[str, Any]) -> dict[str, Any]:
         cases.act(db, case=case, trigger=Trigger.ASSIGN_MEDIATOR, actor=boss,
                   mediator_id=mediator.id)
         for trigger in (Trigger.START_MEDIATION, Trigger.DRAFT_AGREEMENT, Trigger.OPEN_SIGNING):
-            cases.act(db, case=case, trigger=trigger, actor=mediator)
+            cases.transition(db, case=case, trigger=trigger, actor=mediator)
 
     _at(MONDAY + 2 * H, mediate)
     _at(MONDAY + 2 * D, lambda: cases.transition(db, case=o1.case, trigger=Trigger.ALL_SIGNED,

@@ -64,7 +64,7 @@ def test_the_case_end_opens_the_follow_up_and_later_steps_reopen_handling(
     cases.act(db, case=case, trigger=Trigger.ASSIGN_MEDIATOR, actor=boss,
               mediator_id=app["mediator"].id)
     for trigger in (Trigger.START_MEDIATION, Trigger.DRAFT_AGREEMENT, Trigger.OPEN_SIGNING):
-        cases.act(db, case=case, trigger=trigger, actor=app["mediator"])
+        cases.transition(db, case=case, trigger=trigger, actor=app["mediator"])
     assert order.step is Step.HANDLE
     cases.transition(db, case=case, trigger=Trigger.ALL_SIGNED, actor=None)
     assert (order.step, order.outcome) == (Step.FOLLOW_UP, Outcome.AGREEMENT)

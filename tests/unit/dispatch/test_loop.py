@@ -67,7 +67,7 @@ def test_report_dispatch_escalate_settle_close_and_the_figures(db: Session,
                   mediator_id=mediator.id)
         for trigger in (Trigger.START_MEDIATION, Trigger.DRAFT_AGREEMENT,
                         Trigger.OPEN_SIGNING):
-            cases.act(db, case=case, trigger=trigger, actor=mediator)
+            cases.transition(db, case=case, trigger=trigger, actor=mediator)
         db.commit()
     settled = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC)  # the next Monday
     with _at(settled):

@@ -16,7 +16,6 @@ from portal.notifications.models import Notification, OutboundMessage
 from portal.worker import BEAT_SCHEDULE, TASK_MODULES, celery_app
 from tests.mediation_world import AGENT_PHONE, RESPONDENT_PHONE, World
 
-
 # The texts go out in the recipient's language: Chinese unless they chose English.
 TOMORROW, SOON = "明天", "15分钟后"
 
