@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.config import Settings, get_settings
+from portal.db.transactions import inside
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +70,6 @@ def send_after_commit(session: Session, task: Any, *args: Any, **kwargs: Any) ->
         (session.get_nested_transaction(), task, args, kwargs))
 
 
-def _queued_within(savepoint: SessionTransaction | None, target: SessionTransaction) -> bool:
-    while savepoint is not None:
-        if savepoint is target:
-            return True
-        savepoint = savepoint.parent
-    return False
-
-
 @event.listens_for(Session, "after_commit")
 def _mark_committed(session: Session) -> None:
     # Also fired when a SAVEPOINT is released; only the outermost commit is real.
@@ -90,7 +83,7 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
     pending = session.info.get(_PENDING)
     if pending and previous_transaction.nested:
         session.info[_PENDING] = [p for p in pending
-                                  if not _queued_within(p[0], previous_transaction)]
+                                  if not inside(p[0], previous_transaction)]
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -11,6 +11,7 @@ import logging
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from portal.db.transactions import inside
 from portal.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,6 @@ def _delete(storage: Storage, name: str) -> None:
         log.exception("could not delete %s after a rollback", name)
 
 
-def _within(savepoint: SessionTransaction | None, target: SessionTransaction) -> bool:
-    while savepoint is not None:
-        if savepoint is target:
-            return True
-        savepoint = savepoint.parent
-    return False
-
-
 @event.listens_for(Session, "after_commit")
 def _kept(session: Session) -> None:
     # Releasing a SAVEPOINT fires this too; only the outermost commit keeps the files.
@@ -52,7 +45,7 @@ def _kept(session: Session) -> None:
 def _savepoint_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     pending = session.info.get(_PENDING)
     if pending and previous_transaction.nested:
-        gone = [p for p in pending if _within(p[0], previous_transaction)]
+        gone = [p for p in pending if inside(p[0], previous_transaction)]
         session.info[_PENDING] = [p for p in pending if p not in gone]
         for _savepoint, storage, name in gone:
             _delete(storage, name)
