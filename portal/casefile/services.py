@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.casefile import dossier, jobs, tasks
 from portal.casefile.models import DossierJob, JobStatus
 from portal.cases import access
-from portal.cases.models import Case
+from portal.cases.models import Case, CaseEvent
 from portal.cases.states import Actor
 from portal.db.types import utcnow
 from portal.worker import send_after_commit
@@ -59,6 +59,22 @@ def request_build(session: Session, *, case: Case, user: User) -> DossierJob:
     session.flush()
     send_after_commit(session, tasks.build_dossier, case.id, job.id)
     return job
+
+
+def after_transition(session: Session, event: CaseEvent) -> None:
+    """The case moved: a dossier built before no longer tells its whole story. Mark it stale
+    and, when the case has one, build it again once this transaction commits."""
+    jobs.after_transition(session, event)
+    if jobs.latest_done(session, event.case_id) is None:
+        return
+    waiting = session.execute(select(DossierJob.id).where(
+        DossierJob.case_id == event.case_id, DossierJob.status == JobStatus.QUEUED)).first()
+    if waiting is not None:
+        return  # it reads the case when it starts
+    job = DossierJob(case_id=event.case_id, fingerprint="", requested_by_id=event.actor_id)
+    session.add(job)
+    session.flush()
+    send_after_commit(session, tasks.build_dossier, event.case_id, job.id)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ FOLLOW_UPS: list[str] = [
     "portal.cases.consent:after_transition",
     "portal.cases.assignment:after_transition",
     "portal.dispatch.flow:after_transition",
-    "portal.casefile.jobs:after_transition",
+    "portal.casefile.services:after_transition",
 ]
 # Moves fired only by their own services, which check what each needs (the order loop's
 # body, level, department or follow-up; the agreement's version and signing document);

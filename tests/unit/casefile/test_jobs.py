@@ -86,22 +86,27 @@ def test_a_job_is_claimed_by_one_run_only(world: World, db: Session) -> None:
     assert job.fingerprint == dossier.collect(db, world.case).fingerprint
 
 
-def test_a_transition_makes_the_dossier_stale_and_a_rebuild_replaces_it(
+def test_a_transition_makes_the_dossier_stale_and_builds_it_again(
         world: World, db: Session) -> None:
     old = _build(db, world)
     old_file = old.storage_name
     assert old_file and not casefile.state(db, world.case, world.applicant).stale
     cases.act(db, case=world.case, trigger=Trigger.REQUEST_FILING, actor=world.applicant)
-    db.commit()
+    # Marked stale in the transition's own transaction; the rebuild is sent on commit.
+    db.flush()
     db.refresh(old)
     assert old.stale
-    assert casefile.state(db, world.case, world.applicant).stale
-    new = _build(db, world)
-    assert new.id != old.id and new.status is JobStatus.DONE and not new.stale
+    rebuild = jobs.latest(db, world.case.id)
+    assert rebuild is not None and rebuild.id != old.id and rebuild.status is JobStatus.QUEUED
+    db.commit()  # without a broker the rebuild runs here
+    db.refresh(rebuild)
     db.refresh(old)
+    assert rebuild.status is JobStatus.DONE and not rebuild.stale
     assert old.storage_name is None and not get_storage().exists(old_file)
     state = casefile.state(db, world.case, world.applicant)
-    assert state.ready is not None and state.ready.id == new.id and not state.stale
+    assert state.ready is not None and state.ready.id == rebuild.id and not state.stale
+    # Asking for it now gives the rebuilt dossier, not another build.
+    assert _build(db, world).id == rebuild.id
 
 
 def test_new_evidence_makes_the_dossier_stale_without_a_transition(
