@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import Case
+from portal.accounts.roles import Role
+from portal.cases.models import Case, EvidenceFile
 from portal.dispatch import services
 from portal.dispatch.models import (
     Department,
@@ -20,7 +21,7 @@ from portal.dispatch.models import (
     WorkOrder,
 )
 from portal.notifications.models import OutboundMessage
-from tests.factories import PASSWORD, dispatch_world, make_report
+from tests.factories import PASSWORD, UserFactory, dispatch_world, evidence_bytes, make_report
 from tests.functional.conftest import Browser
 
 
@@ -221,3 +222,35 @@ def test_api_report_list_dispatch_escalate(db: Session, w: dict[str, Any],
     assert up.status_code == 200 and up.json()["level"] == "town", up.text
     other = _token(browser, w["other_dispatcher"].phone)
     assert browser.get(f"/api/v1/orders/{order_id}", headers=other).status_code == 404
+
+
+def test_grid_worker_adds_photos_to_their_report_only(
+        db: Session, w: dict[str, Any], make_browser: Any) -> None:
+    mine = make_report(db, w["grid"], w["village"])
+    reporter = _as(make_browser, w["grid"])
+    page = reporter.get(f"/orders/{mine.id}")
+    assert page.status_code == 200 and f'action="/cases/{mine.case.number}/evidence"' in page.text
+    response = reporter.post(
+        f"/cases/{mine.case.number}/evidence",
+        data={"csrftoken": reporter.csrf(), "description": "现场照片",
+              "next": f"/orders/{mine.id}#photos"},
+        files={"file": ("现场.jpg", evidence_bytes("jpg"), "image/jpeg")},
+        follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"/orders/{mine.id}#photos"
+    db.rollback()
+    photo = db.execute(select(EvidenceFile)).scalar_one()
+    assert (photo.case_id, photo.uploaded_by_id, photo.content_type) == (
+        mine.case_id, w["grid"].id, "image/jpeg")
+    # Another grid worker's report is not theirs to see or add to.
+    stranger = UserFactory(role=Role.GRID_WORKER, area_id=w["village"].id)
+    db.commit()
+    outsider = _as(make_browser, stranger)
+    assert outsider.get(f"/orders/{mine.id}").status_code == 404
+    refused = outsider.post(
+        f"/cases/{mine.case.number}/evidence",
+        data={"csrftoken": outsider.csrf(), "description": "x"},
+        files={"file": ("x.jpg", evidence_bytes("jpg"), "image/jpeg")},
+        follow_redirects=False)
+    assert refused.status_code == 404
+    assert _count(db, EvidenceFile) == 1

@@ -151,7 +151,8 @@ async def respondent_answer(request: Request) -> Response:
                                  reason=data.reason))))
 
 
-@requires(Role.PARTY, Role.MEDIATOR, Role.BODY_ADMIN)
+# Grid workers add the photos of disputes they reported (cases.evidence.may_upload).
+@requires(Role.PARTY, Role.MEDIATOR, Role.BODY_ADMIN, Role.GRID_WORKER)
 @spec.validate(form=s.EvidenceForm, resp=Resp(HTTP_201=s.EvidenceOut, HTTP_413=s.ErrorOut,
                                              HTTP_415=s.ErrorOut, **CONFLICT),
                skip_validation=True, tags=["evidence"])

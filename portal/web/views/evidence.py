@@ -133,7 +133,8 @@ async def _read_form(request: Request, storage: Storage, to: ev.Target,
 
 
 # Only these roles can ever upload; who may upload to a given case is decided per case.
-@requires(Role.PARTY, Role.MEDIATOR, Role.BODY_ADMIN)
+# Grid workers add the photos of disputes they reported (cases.evidence.may_upload).
+@requires(Role.PARTY, Role.MEDIATOR, Role.BODY_ADMIN, Role.GRID_WORKER)
 async def evidence_upload(request: Request) -> Response:
     current = user_of(request)
     number = request.path_params["number"]
