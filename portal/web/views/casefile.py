@@ -3,14 +3,13 @@ and download."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.accounts.models import User
@@ -20,22 +19,18 @@ from portal.casefile import services as casefile
 from portal.casefile.models import DossierJob, JobStatus
 from portal.cases.models import Case
 from portal.i18n import gettext_, translate
-from portal.storage import get_storage, iter_reader
 from portal.web import panels
 from portal.web.deps import CurrentUser, in_db
+from portal.web.downloads import PRIVATE_HEADERS, content_disposition, stored_file
 from portal.web.flash import flash
 from portal.web.security import requires, user_of
 from portal.web.templating import render
 from portal.web.views.case_forms import visible_case
-from portal.web.views.evidence import content_disposition
-
-log = logging.getLogger(__name__)
 
 PANEL = "documents"
 # Roles that may ever build or download a dossier; on a given case, services.BUILDERS.
 DOSSIER_ROLES = (Role.PARTY, Role.MEDIATOR, Role.BODY_ADMIN, Role.DISPATCHER, Role.ADMIN)
 POLL_MS = 1500
-DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
 
 
 def paper_rows(session: Session, case: Case) -> list[dict[str, str]]:
@@ -91,7 +86,7 @@ async def paper_download(request: Request) -> Response:
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": content_disposition(f"{paper.title}-{number}.pdf",
                                                    f"{paper.slug}-{number}.pdf"),
-        **DOWNLOAD_HEADERS})
+        **PRIVATE_HEADERS})
 
 
 def _builder(session: Session, current: CurrentUser, number: str) -> tuple[Case, User]:
@@ -156,20 +151,10 @@ async def dossier_download(request: Request) -> Response:
 
     job = await in_db(work)
     assert job.storage_name is not None
-    storage = get_storage()
-    try:
-        reader = await run_in_threadpool(storage.open, job.storage_name)
-    except FileNotFoundError:
-        log.error("dossier %s of case %s is missing from storage (%s)",
-                  job.id, number, job.storage_name)
-        raise HTTPException(404) from None
-    headers = {"Content-Disposition": content_disposition(f"人民调解卷宗-{number}.pdf",
-                                                         f"dossier-{number}.pdf"),
-               **DOWNLOAD_HEADERS}
-    if job.size is not None:
-        headers["Content-Length"] = str(job.size)
-    return StreamingResponse(iter_reader(reader), media_type="application/pdf",
-                             headers=headers)
+    return await stored_file(job.storage_name, media_type="application/pdf",
+                             filename=f"人民调解卷宗-{number}.pdf",
+                             fallback=f"dossier-{number}.pdf", size=job.size,
+                             what=f"dossier {job.id} of case {number}")
 
 
 ROUTES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import anyio
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.accounts.models import User
@@ -24,9 +24,10 @@ from portal.cases import evidence as ev
 from portal.cases.models import Case, EvidenceFile
 from portal.config import get_settings
 from portal.i18n import gettext_, translate
-from portal.storage import Storage, get_storage, iter_reader
+from portal.storage import Storage, get_storage
 from portal.web import panels
 from portal.web.deps import CurrentUser, in_db, load_user
+from portal.web.downloads import stored_file
 from portal.web.flash import flash
 from portal.web.forms import Form
 from portal.web.security import requires, user_of
@@ -203,13 +204,6 @@ async def evidence_upload(request: Request) -> Response:
     return RedirectResponse(next_url, status_code=303)
 
 
-def content_disposition(name: str, fallback: str) -> str:
-    """``filename`` for old clients (ASCII only), RFC 5987 ``filename*`` with the real name."""
-    plain = name if name.isascii() and name.isprintable() else fallback
-    plain = plain.replace("\\", "_").replace('"', "_")
-    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 @requires()
 async def evidence_download(request: Request) -> Response:
     current = user_of(request)
@@ -224,21 +218,11 @@ async def evidence_download(request: Request) -> Response:
         return row
 
     row = await in_db(work)
-    storage = get_storage()
-    try:
-        reader = await run_in_threadpool(storage.open, row.stored_name)
-    except FileNotFoundError:
-        log.error("evidence %s of case %s is missing from storage (%s)",
-                  row.id, number, row.stored_name)
-        raise HTTPException(404) from None
     extension = row.stored_name.rpartition(".")[2]
-    return StreamingResponse(iter_reader(reader), media_type=row.content_type, headers={
-        "Content-Disposition": content_disposition(row.original_name,
-                                                   f"evidence-{row.id}.{extension}"),
-        "Content-Length": str(row.size),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
-    })
+    return await stored_file(row.stored_name, media_type=row.content_type,
+                             filename=row.original_name,
+                             fallback=f"evidence-{row.id}.{extension}", size=row.size,
+                             what=f"evidence {row.id} of case {number}")
 
 
 def _panel(session: Session, case: Case, user: User) -> dict[str, Any]:

@@ -7,16 +7,14 @@ signing at their own device ("at a service centre") with that party's SMS code.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.accounts.models import User
@@ -30,16 +28,14 @@ from portal.cases import services as cases
 from portal.cases.states import LABELS as STATUS_LABELS
 from portal.cases.states import IllegalTransition
 from portal.i18n import N_, gettext_, translate
-from portal.storage import get_storage, iter_reader
+from portal.storage import get_storage
 from portal.web.deps import CurrentUser, client_address, in_db
+from portal.web.downloads import stored_file
 from portal.web.flash import flash
 from portal.web.forms import Form
 from portal.web.security import requires, user_of
 from portal.web.templating import render
 from portal.web.views.case_forms import visible_case
-from portal.web.views.evidence import content_disposition
-
-log = logging.getLogger(__name__)
 
 # The signature arrives as a data URL inside an urlencoded form.
 MAX_SIGN_BODY = 512 * 1024
@@ -248,18 +244,9 @@ async def download(request: Request) -> Response:
         return document.current_name, f"{number}-{document.kind.value}-{document.id}.pdf"
 
     name, filename = await in_db(work)
-    storage = get_storage()
-    try:
-        reader = await run_in_threadpool(storage.open, name)
-    except FileNotFoundError:
-        log.error("document %s of case %s is missing from storage (%s)", document_id, number,
-                  name)
-        raise HTTPException(404) from None
-    return StreamingResponse(iter_reader(reader), media_type="application/pdf", headers={
-        "Content-Disposition": content_disposition(filename, filename),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
-    })
+    return await stored_file(name, media_type="application/pdf", filename=filename,
+                             fallback=filename,
+                             what=f"document {document_id} of case {number}")
 
 
 ROUTES = [
