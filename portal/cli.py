@@ -50,10 +50,42 @@ def demo_load() -> None:
 
     with session_scope() as session:
         loaded = demo_data.load(session)
+    if loaded:
+        from portal.analytics import aggregates
+
+        # The dashboard's figures now, not at the scheduler's first run minutes later.
+        with session_scope() as session:
+            aggregates.refresh(session)
     click.echo("demo data loaded" if loaded else "demo data already present")
     click.echo(f"demo users (password: {demo_data.DEMO_PASSWORD}):")
     for user in demo_data.DEMO_USERS:
         click.echo(f"  {user.phone}  {user.role.value:<12} {user.name}")
+
+
+@demo.command("generate")
+@click.option("--cases", "count", required=True, type=click.IntRange(1, 10_000_000),
+              help="How many disputes to add.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed.")
+@click.option("--rebuild-indexes", is_flag=True,
+              help="PostgreSQL: build the tables' indexes once after the load (faster for "
+                   "a large COUNT; the tables are locked until it ends).")
+def demo_generate(count: int, seed: int, rebuild_indexes: bool) -> None:
+    """Add COUNT generated disputes over the last two years, then recount the dashboard."""
+    import time
+
+    from portal.analytics import aggregates, generate
+    from portal.db import session_scope
+
+    with session_scope() as session:
+        result = generate.generate(session, cases=count, seed=seed, progress=click.echo,
+                                   rebuild_indexes=rebuild_indexes)
+    rows = ", ".join(f"{n:,} {table}" for table, n in result.rows.items())
+    click.echo(f"{result.cases:,} disputes generated in {result.seconds:.1f} s ({rows})")
+    started = time.monotonic()
+    with session_scope() as session:
+        done = aggregates.refresh(session, full=True)
+    click.echo(f"dashboard figures recounted: {done.days} days in "
+               f"{time.monotonic() - started:.1f} s")
 
 
 @main.group()
@@ -112,6 +144,35 @@ def dispatch_scan() -> None:
 
 
 @main.group()
+def alerts() -> None:
+    """Early warning."""
+
+
+@alerts.command("scan")
+@click.option("--restart", is_flag=True,
+              help="Read the whole history again (after loading backdated cases).")
+def alerts_scan(restart: bool) -> None:
+    """Check the early-warning rules on everything received or changed since the last scan,
+    until caught up (beat does this every 5 minutes)."""
+    from portal.analytics import scan
+    from portal.db import session_scope
+
+    if restart:
+        with session_scope() as session:
+            scan.restart(session)
+    total = scan.ScanResult()
+    while True:
+        with session_scope() as session:
+            result = scan.scan(session)
+        total.cases, total.opened = total.cases + result.cases, total.opened + result.opened
+        total.updated += result.updated
+        if not result.more:
+            break
+    click.echo(f"{total.cases} cases checked, {total.opened} alerts opened, "
+               f"{total.updated} brought up to date")
+
+
+@main.group()
 def documents() -> None:
     """Signed papers."""
 
@@ -135,6 +196,58 @@ def documents_verify(pdf: str) -> None:
         click.echo(line)
     if not (result.report.ok and result.audit is not None):
         sys.exit(1)
+
+
+@main.group()
+def court() -> None:
+    """Court packages (court_export): build one for a case, verify one."""
+
+
+@court.command("build")
+@click.argument("number")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the ZIP (default: NUMBER-PACKAGE_ID.zip here).")
+@click.option("--court", "court_id", default=None, help="A configured court's id.")
+def court_build(number: str, output: str | None, court_id: str | None) -> None:
+    """Build the signed package of case NUMBER as it would be filed now."""
+    from pathlib import Path
+
+    from court_export.package import PackageRejected
+    from portal.filing import commands
+
+    try:
+        built = commands.build(number, Path(output) if output else None, court_id)
+    except (commands.CommandError, PackageRejected) as exc:
+        raise click.ClickException(str(exc)) from exc
+    package = built.package
+    click.echo(f"{package.path}: {built.kind.value} package {package.package_id} for "
+               f"{built.court.name}, {len(package.members)} members, {package.size} bytes, "
+               f"sha256 {package.sha256}")
+
+
+@court.command("verify")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--keys", "key_dir", type=click.Path(exists=True, file_okay=False),
+              default=None, help="Public keys (<kid>.pub.pem); default: the portal's own.")
+def court_verify(package: str, key_dir: str | None) -> None:
+    """Check PACKAGE as a court would: checksums, signature, schema, members.
+
+    Exits 0 when the package is intact and signed by a known key, 1 otherwise.
+    """
+    from pathlib import Path
+
+    from court_export.package import PackageRejected
+    from portal.filing import commands
+
+    try:
+        verified = commands.verify(Path(package), Path(key_dir) if key_dir else None)
+    except PackageRejected as exc:
+        click.echo(f"package REJECTED: {exc.code}: {exc.detail}", err=True)
+        sys.exit(1)
+    case = verified.case
+    click.echo(f"package OK: {verified.package_id}, signed by key {verified.kid}, "
+               f"{case['filing_type']} of case {case['case']['number']} to "
+               f"{case['court']['name']}, {len(verified.members)} members")
 
 
 @main.group()

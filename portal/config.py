@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Empty means Celery runs tasks eagerly, in-process.
     broker_url: str = ""
+    # Redis redelivers a task whose worker died (acks late) after this many seconds; it
+    # must exceed the longest task (a dossier or a court delivery), or a slow task runs twice.
+    broker_visibility_timeout: int = Field(default=3600, ge=5)
     result_backend: str = ""
     eager_propagates: bool = False
     secret_key: str = ""
@@ -79,6 +82,12 @@ class Settings(BaseSettings):
     request_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     metrics_token: SecretStr = SecretStr("")
     log_format: Literal["json", "text"] = "json"
+    # Court filing (portal.filing): the courts, their endpoints and keys, in a TOML file;
+    # unset means the embedded default (one court, its receiver mounted at /court).
+    courts_file: Path | None = None
+    # Delivery attempts before a filing is parked for an administrator (/admin/filings).
+    filing_max_attempts: int = Field(default=8, ge=1, le=100)
+    court_timeout: float = Field(default=30.0, gt=0, le=600)
 
     @field_validator("rtc_stun_urls", "rtc_turn_urls", mode="before")
     @classmethod

@@ -22,12 +22,19 @@ log = logging.getLogger(__name__)
 _PENDING = "odr_pending_tasks"
 _COMMITTED = "odr_committed"
 TASK_MODULES = ["portal.notifications.tasks", "portal.deadlines.tasks", "portal.dispatch.tasks",
-                "portal.mediation.tasks", "portal.casefile.tasks"]
+                "portal.mediation.tasks", "portal.casefile.tasks", "portal.filing.tasks",
+                "portal.analytics.tasks"]
 # Periodic tasks, sent by `celery -A portal.worker beat` when a broker is configured.
 BEAT_SCHEDULE = {
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 300.0},
     "dispatch-scan": {"task": "dispatch.scan", "schedule": 300.0},
     "mediation-remind": {"task": "mediation.remind", "schedule": 60.0},
+    # The dashboard's daily pre-aggregates: the days touched since the last run.
+    "analytics-aggregate": {"task": "analytics.aggregate", "schedule": 300.0},
+    # Due and retried court deliveries, and the court's decisions on delivered filings.
+    "filing-scan": {"task": "filing.scan", "schedule": 60.0},
+    # Early-warning rules on what changed since the last run; hotspots once an hour.
+    "analytics-scan-alerts": {"task": "analytics.scan_alerts", "schedule": 300.0},
 }
 
 
@@ -45,6 +52,7 @@ def configure(app: Celery, settings: Settings) -> None:
         timezone="Asia/Shanghai",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout},
         include=TASK_MODULES,
         beat_schedule=BEAT_SCHEDULE,
     )
@@ -106,3 +114,10 @@ def _send_or_drop(session: Session, transaction: SessionTransaction) -> None:
     # change was lost when it was saved. Tests (eager_propagates) want to see the error.
     if failed is not None and get_settings().eager_propagates:
         raise failed
+
+
+def redelivered(task: Any) -> bool:
+    """Whether the broker handed this task out before without an acknowledgement (acks
+    late: the worker running it died). Eager tasks are never redelivered."""
+    info = getattr(task.request, "delivery_info", None) or {}
+    return bool(info.get("redelivered"))

@@ -69,11 +69,16 @@ def after_transition(session: Session, event: CaseEvent) -> None:
         .execution_options(synchronize_session=False))
 
 
-def _claim(job_id: int, case_id: int) -> bool:
+def _claim(job_id: int, case_id: int, *, takeover: bool = False) -> bool:
+    # A redelivered task (acks late: the worker that had it died, or it outlived the
+    # broker's visibility timeout) takes over a running job: otherwise a worker killed
+    # mid-build would leave the job running until it is declared lost. Two builds at once
+    # are harmless: the second to finish finds the job done and discards its file.
+    claimable = ACTIVE if takeover else (JobStatus.QUEUED,)
     with session_scope() as session:
         result = session.execute(update(DossierJob).where(
             DossierJob.id == job_id, DossierJob.case_id == case_id,
-            DossierJob.status == JobStatus.QUEUED).values(
+            DossierJob.status.in_(claimable)).values(
             status=JobStatus.RUNNING, started_at=utcnow(), progress=0.0)
             .execution_options(synchronize_session=False))
         return bool(getattr(result, "rowcount", 0))
@@ -100,9 +105,13 @@ def progress_writer(job_id: int) -> Callable[[float], None]:
     return write
 
 
-def run(*, job_id: int, case_id: int, storage: Storage | None = None) -> JobStatus | None:
-    """Build the job's dossier; None when the job was not waiting (already taken or done)."""
-    if not _claim(job_id, case_id):
+def run(*, job_id: int, case_id: int, storage: Storage | None = None,
+        redelivered: bool = False) -> JobStatus | None:
+    """Build the job's dossier; None when the job was not waiting (already taken or done).
+
+    ``redelivered``: the broker handed this task out before and nobody acknowledged it.
+    """
+    if not _claim(job_id, case_id, takeover=redelivered):
         log.info("dossier job %s is not queued; nothing to do", job_id)
         return None
     storage = storage or get_storage()

@@ -17,6 +17,7 @@ from portal.audit import services as audit
 from portal.cases import access
 from portal.cases.models import Case, CaseCounter, CaseEvent, CaseParticipant, ParticipantRole
 from portal.cases.states import (
+    EXTERNAL,
     Actor,
     IllegalTransition,
     Status,
@@ -50,9 +51,14 @@ FOLLOW_UPS: list[str] = [
 # Moves fired only by their own services, which check what each needs (the order loop's
 # body, level, department or follow-up; the agreement's version and signing document);
 # never offered or accepted as a bare case action.
+# Court filing (portal.filing): the parties' requests write the filing to deliver with the
+# move, and the court's moves come from its signed notices, never from a logged-in user.
 DEDICATED = frozenset({Trigger.DISPATCH, Trigger.RETURN, Trigger.ESCALATE, Trigger.MERGE,
                        Trigger.TRANSFER, Trigger.CLOSE, Trigger.DRAFT_AGREEMENT,
-                       Trigger.REVISE_AGREEMENT, Trigger.OPEN_SIGNING})
+                       Trigger.REVISE_AGREEMENT, Trigger.OPEN_SIGNING,
+                       Trigger.REQUEST_FILING, Trigger.REQUEST_CONFIRMATION,
+                       Trigger.COURT_RECEIVE, Trigger.DOCKET, Trigger.REJECT_FILING,
+                       Trigger.COURT_CONFIRM, Trigger.COURT_REFUSE_CONFIRMATION})
 
 
 @cache
@@ -120,11 +126,15 @@ def transition(
     """Apply ``trigger`` to ``case``: check, move, record, audit, schedule follow-ups.
 
     ``actor`` None means the system (timers). ``as_actor`` picks one of the actor's
-    capacities on this case when it has several.
+    capacities on this case when it has several. ``actor`` None with an ``as_actor`` in
+    states.EXTERNAL is that outside actor (the court), which the caller has authenticated.
     """
     source = case.status
     target = next_status(source, trigger)  # raises IllegalTransition
-    capacities = access.capacities(session, case, actor)
+    if actor is None and as_actor is not None and as_actor in EXTERNAL:
+        capacities: set[Actor] = {as_actor}
+    else:
+        capacities = access.capacities(session, case, actor)
     chosen = [as_actor] if as_actor is not None else sorted(capacities)
     fired_as = next((c for c in chosen if c in capacities and can_fire(source, trigger, c)),
                     None)

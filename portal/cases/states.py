@@ -80,6 +80,12 @@ class Actor(StrEnum):
     REPORTER = "reporter"  # the grid worker who reported the dispute: sees it, adds photos
 
 
+# Actors outside the portal: no account here speaks for them. Their moves reach a case only
+# through the service that authenticated them another way (the court's signed notices, in
+# portal.filing), as ``transition(..., actor=None, as_actor=Actor.COURT)``.
+EXTERNAL: frozenset[Actor] = frozenset({Actor.COURT})
+
+
 class IllegalTransition(Exception):
     def __init__(self, status: Status, trigger: Trigger) -> None:
         super().__init__(f"cannot '{trigger}' a case that is '{status}'")

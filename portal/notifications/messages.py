@@ -37,6 +37,12 @@ NEXT_ACTION: dict[Status, list[tuple[str, str]]] = {
     Status.MEDIATION_FAILED: [("applicant", N_(
         "Mediation in case {number} has ended without agreement. You may file the case with "
         "a court."))],
+    # Court filing (portal.filing).
+    Status.AGREEMENT_IN_EFFECT: [("parties", N_(
+        "The agreement in case {number} is in effect. To make it enforceable, apply together "
+        "for judicial confirmation within 30 days."))],
+    Status.FILING_REJECTED: [("applicant", N_(
+        "The court rejected the filing of case {number}. Its reason is on the case page."))],
 }
 
 # Key events that also go out by SMS (and e-mail where known): (audience, text).
@@ -70,6 +76,19 @@ TEXTS: dict[Trigger, tuple[str, str]] = {
     Trigger.MEDIATION_TIMEOUT: ("parties", N_(
         "Fengqiao ODR: the 30 days of mediation in case {number} have passed without "
         "agreement, so mediation has ended. The applicant may file the case with a court.")),
+    # The court's decisions (portal.filing.decisions).
+    Trigger.DOCKET: ("parties", N_(
+        "Fengqiao ODR: the court accepted case {number} and gave it a court case number. Log "
+        "in to see it.")),
+    Trigger.REJECT_FILING: ("applicant", N_(
+        "Fengqiao ODR: the court rejected the filing of case {number}. Log in to see its "
+        "reason.")),
+    Trigger.COURT_CONFIRM: ("parties", N_(
+        "Fengqiao ODR: the court confirmed the agreement in case {number}; it can now be "
+        "enforced.")),
+    Trigger.COURT_REFUSE_CONFIRMATION: ("parties", N_(
+        "Fengqiao ODR: the court refused to confirm the agreement in case {number}. Log in to "
+        "see its reason.")),
 }
 EMAIL_SUBJECT = N_("Fengqiao ODR: case {number}")
 

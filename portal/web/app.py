@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from portal.config import Settings, get_settings
 from portal.i18n import gettext_
-from portal.web import csrf_multipart
+from portal.web import court_mount, csrf_multipart
 from portal.web.api.spec import spec
 from portal.web.auth import AuthMiddleware
 from portal.web.embedded_beat import EmbeddedBeat
@@ -74,6 +74,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     secret = settings.resolved_secret_key()
+    # The embedded default's court, served beside the portal at /court (None when configured).
+    court = court_mount.embedded_receiver(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -81,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.eager and settings.embedded_beat:
             beat.start()
         try:
-            async with video_rooms(app, settings):
+            async with video_rooms(app, settings), court_mount.running(court):
                 yield {}
         finally:
             await beat.stop()
@@ -109,4 +111,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         always_protect={"/login", "/register", "/logout"}, send_csrf_failed=csrf_failed,
         cookie_secure=settings.cookie_secure,
     )
-    return harden(protect(app), settings)  # type: ignore[return-value]
+    return harden(court_mount.mount(protect(app), court), settings)  # type: ignore[return-value]

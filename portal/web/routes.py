@@ -9,13 +9,28 @@ from portal.config import PROJECT_ROOT, Settings
 from portal.web.api import orders as api_orders
 from portal.web.api import views as api
 from portal.web.api import workflow as api_workflow
-from portal.web.views import account, admin, auth, bodies, cases, dispatch_admin, home, photos
+from portal.web.views import (
+    account,
+    admin,
+    auth,
+    bodies,
+    cases,
+    dispatch_admin,
+    filing_admin,
+    filing_api,
+    home,
+    photos,
+)
 from portal.web.views import agreements as agreement_views
+from portal.web.views import alert_rules as alert_rule_views
+from portal.web.views import alerts as alert_views
+from portal.web.views import analytics as analytics_views
 from portal.web.views import apply as apply_views
 from portal.web.views import assignment as assignment_views
 from portal.web.views import casefile as casefile_views
 from portal.web.views import deadlines as deadline_views
 from portal.web.views import evidence as evidence_views
+from portal.web.views import filing as filing_views
 from portal.web.views import health as health_views
 from portal.web.views import minutes as minutes_views
 from portal.web.views import orders as order_views
@@ -32,7 +47,9 @@ VIEW_MODULES = [home, auth, cases, account, admin, api, api_workflow, bodies, ph
                evidence_views, apply_views, review_views, respond_views, assignment_views,
                deadline_views, api_orders, report_views, dispatch_admin, order_views, health_views,
                session_views, room_views, room_live_views, casefile_views,
-               agreement_views, signing_views, minutes_views, verify_views]
+               agreement_views, signing_views, minutes_views, verify_views,
+               analytics_views, filing_views, filing_admin, filing_api, alert_views,
+               alert_rule_views]
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -47,6 +64,9 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Mount("/static/vendor/signature_pad",
               StaticFiles(directory=vendor / "signature_pad" / "dist", check_dir=False),
               name="signature_pad"),
+        Mount("/static/vendor/echarts",
+              StaticFiles(directory=vendor / "echarts" / "dist", check_dir=False),
+              name="echarts"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
     return table

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from babel import Locale
 from babel.dates import format_datetime, format_timedelta, get_timezone
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -25,11 +27,20 @@ TEMPLATE_DIR = PROJECT_ROOT / "portal" / "web" / "templates"
 LOCAL_TZ = "Asia/Shanghai"
 
 
+_TZ = get_timezone(LOCAL_TZ)
+
+
+@lru_cache(maxsize=len(i18n.LOCALES))
+def _babel_locale(name: str) -> Locale:
+    # Parsed once: babel parses a locale name again on every call (half of its time).
+    return Locale.parse(name)
+
+
 def _datetime(value: dt.datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(value, style, tzinfo=get_timezone(LOCAL_TZ),
-                           locale=i18n.current_locale.get())
+    return format_datetime(value, style, tzinfo=_TZ,
+                           locale=_babel_locale(i18n.current_locale.get()))
 
 
 def _csrf_token(request: Request) -> str:
@@ -45,13 +56,17 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/orders", "Work orders", frozenset({Role.DISPATCHER, Role.BODY_ADMIN, Role.GRID_WORKER,
                                           Role.ADMIN})),
     ("/orders/figures", "Dispatch figures", frozenset({Role.DISPATCHER, Role.ADMIN})),
+    ("/analytics", "Analytics", frozenset({Role.DISPATCHER, Role.ADMIN})),
+    ("/alerts", "Alerts", frozenset({Role.DISPATCHER, Role.BODY_ADMIN, Role.ADMIN})),
     ("/admin/users", "Users", frozenset({Role.ADMIN, Role.BODY_ADMIN})),
     ("/admin/bodies", "Manage bodies", frozenset({Role.ADMIN, Role.BODY_ADMIN})),
     ("/assignments", "Assignments", frozenset({Role.MEDIATOR})),
     ("/sessions", "Mediation sessions", frozenset({Role.MEDIATOR, Role.PARTY})),
     ("/admin/holidays", "Holidays", frozenset({Role.ADMIN})),
     ("/admin/dispatch-rules", "Step time limits", frozenset({Role.ADMIN})),
+    ("/admin/alert-rules", "Early-warning rules", frozenset({Role.ADMIN})),
     ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),
+    ("/admin/filings", "Court filings", frozenset({Role.ADMIN})),
     ("/verify", "Verify a document", frozenset(Role)),
 ]
 NAV_LABELS = [label for _, label, _ in NAV]
@@ -94,7 +109,7 @@ def _duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
     return format_timedelta(dt.timedelta(seconds=seconds), threshold=2,
-                            locale=i18n.current_locale.get())
+                            locale=_babel_locale(i18n.current_locale.get()))
 
 
 env.filters["duration"] = _duration

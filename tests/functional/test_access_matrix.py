@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.routing import Route
 
 from portal.accounts.roles import Role
+from portal.analytics import alerts as alert_services
+from portal.analytics import findings as alert_findings
+from portal.analytics.models import Alert, AlertLevel, RuleKey
 from portal.bodies.models import Area, Level
 from portal.config import get_settings
 from portal.dispatch import services as dispatch_services
@@ -57,8 +61,15 @@ def world(db: Session) -> dict[str, Any]:
     dispatch_services.dispatch(db, order=order, body_id=body.id, actor=users[Role.DISPATCHER])
     db.commit()
     meeting = add_session(db, case, users[Role.MEDIATOR], users[Role.PARTY])
+    # An early-warning alert on the report: seen by the area's dispatcher, the body that has
+    # the case and the system administrator.
+    ctx = alert_findings.load(db, [order.case_id])[0]
+    alert_services.record(db, alert_findings.case_finding(
+        ctx, RuleKey.LARGE_AMOUNT, AlertLevel.YELLOW, [], ctx.received_at), ctx.received_at)
+    db.commit()
     return {"users": users, "case": case, "target": target, "evidence": evidence,
             "order": order, "session": meeting, "request": meeting.requests[0],
+            "alert": db.execute(select(Alert.id)).scalar_one(),
             "document": add_document(db, case, users[Role.MEDIATOR])}
 
 
@@ -67,7 +78,8 @@ def _unsafe_method(route: Route) -> str | None:
                 None)
 
 
-QUERIES = {"/api/v1/bodies/suggestions": "?dispute_type=family"}
+QUERIES = {"/api/v1/bodies/suggestions": "?dispute_type=family",
+           "/analytics/export": "?table=levels"}
 
 
 def _path(route: Route, world: dict[str, Any]) -> str:
@@ -79,7 +91,9 @@ def _path(route: Route, world: dict[str, Any]) -> str:
             .replace("{session_id:int}", str(world["session"].id))
             .replace("{document_id:int}", str(world["document"].id))
             .replace("{request_id:int}", str(world["request"].id))
-            .replace("{paper}", "application"))
+            .replace("{paper}", "application")
+            .replace("{alert_id:int}", str(world["alert"]))
+            .replace("{filing_id:int}", "1"))
     return path + QUERIES.get(route.path, "")
 
 
@@ -122,6 +136,9 @@ def test_get_pages_by_role(role: Role, world: dict[str, Any], make_browser: Any)
             assert response.status_code == 404, (role, route.path)
         elif route.path == "/cases/{number}/dossier/download":
             # No dossier has been built for the case yet.
+            assert response.status_code == 404, (role, route.path)
+        elif route.path == "/cases/{number}/filing":
+            # Only the applicant of a case whose mediation failed files it with a court.
             assert response.status_code == 404, (role, route.path)
         else:
             assert response.status_code in (200, 303), (role, route.path, response.status_code)

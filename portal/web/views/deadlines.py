@@ -66,7 +66,10 @@ def _timeline_panel(session: Session, case: Case, user: User) -> dict[str, Any]:
             "title": f"{gettext_(TRIGGER_LABELS[event.trigger])} → "
                      f"{gettext_(STATUS_LABELS[event.to_status])}",
             "at": event.created_at, "reason": event.reason,
-            "who": event.actor.name if event.actor else gettext_("System")}))
+            # The court acts through its signed notices (portal.filing), not an account.
+            "who": event.actor.name if event.actor else (
+                case.court_name or gettext_("Court") if event.actor_role == "court"
+                else gettext_("System"))}))
     for d in deadlines.deadlines_of(session, case.id):
         label = gettext_(deadlines.RULES[d.kind].label)
         entries.append((d.created_at, 2, {

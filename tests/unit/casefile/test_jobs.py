@@ -16,10 +16,9 @@ from portal.audit.models import AuditEntry
 from portal.casefile import dossier, jobs, papers, tasks
 from portal.casefile import services as casefile
 from portal.casefile.models import DossierJob, JobStatus
-from portal.cases import services as cases
-from portal.cases.states import Trigger
 from portal.db import session_scope
 from portal.db.types import utcnow
+from portal.filing import services as filing
 from portal.storage import get_storage
 from tests.factories import UserFactory
 from tests.unit.casefile.conftest import squeezed
@@ -86,12 +85,28 @@ def test_a_job_is_claimed_by_one_run_only(world: World, db: Session) -> None:
     assert job.fingerprint == dossier.collect(db, world.case).fingerprint
 
 
+def test_a_redelivered_task_takes_over_a_job_its_dead_worker_left_running(
+        world: World, db: Session) -> None:
+    job = DossierJob(case_id=world.case.id, fingerprint="x" * 64)
+    db.add(job)
+    db.commit()
+    # The first worker claimed the job and was killed before it finished.
+    assert jobs._claim(job.id, world.case.id)
+    assert jobs.run(job_id=job.id, case_id=world.case.id) is None  # a plain duplicate waits
+    assert jobs.run(job_id=job.id, case_id=world.case.id, redelivered=True) is JobStatus.DONE
+    db.refresh(job)
+    assert job.status is JobStatus.DONE and _built(db) == 1
+    # Done is done: even a redelivery does not build it again.
+    assert jobs.run(job_id=job.id, case_id=world.case.id, redelivered=True) is None
+    assert _built(db) == 1
+
+
 def test_a_transition_makes_the_dossier_stale_and_builds_it_again(
         world: World, db: Session) -> None:
     old = _build(db, world)
     old_file = old.storage_name
     assert old_file and not casefile.state(db, world.case, world.applicant).stale
-    cases.act(db, case=world.case, trigger=Trigger.REQUEST_FILING, actor=world.applicant)
+    filing.request_filing(db, case=world.case, user=world.applicant, court_id="zhuji")
     # Marked stale in the transition's own transaction; the rebuild is sent on commit.
     db.flush()
     db.refresh(old)

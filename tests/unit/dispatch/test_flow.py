@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEntry
 from portal.bodies.models import Level
@@ -17,8 +18,11 @@ from portal.cases.services import DEDICATED, NotAllowed
 from portal.cases.states import Status, Trigger
 from portal.dispatch import services
 from portal.dispatch.models import Outcome, Source, Step, WorkOrder
+from portal.filing import decisions
+from portal.filing import services as filing
 from portal.notifications.models import Notification
 from tests.factories import BodyFactory, UserFactory, make_report, review_world
+from tests.unit.filing.support import notice
 
 
 @pytest.fixture
@@ -68,9 +72,15 @@ def test_the_case_end_opens_the_follow_up_and_later_steps_reopen_handling(
     assert order.step is Step.HANDLE
     cases.transition(db, case=case, trigger=Trigger.ALL_SIGNED, actor=None)
     assert (order.step, order.outcome) == (Step.FOLLOW_UP, Outcome.AGREEMENT)
-    cases.act(db, case=case, trigger=Trigger.REQUEST_CONFIRMATION, actor=app["applicant"])
+    # The parties apply jointly; the court's signed decision confirms.
+    app["respondent"].user_id = UserFactory().id
+    assert filing.apply_for_confirmation(db, case=case, user=app["applicant"],
+                                         court_id="zhuji") is None
+    joint = filing.apply_for_confirmation(db, case=case, user=db.get(
+        User, app["respondent"].user_id), court_id="zhuji")
+    assert joint is not None
     assert (order.step, order.outcome) == (Step.HANDLE, None)
-    cases.act(db, case=case, trigger=Trigger.COURT_CONFIRM, actor=app["clerk"])
+    decisions.apply_token(db, notice(joint, "accepted"))
     db.commit()
     assert (order.step, order.outcome) == (Step.FOLLOW_UP, Outcome.CONFIRMED)
     assert _steps(order) == [Step.ACCEPT, Step.HANDLE, Step.FOLLOW_UP, Step.HANDLE,
@@ -85,7 +95,7 @@ def test_a_failed_mediation_and_a_court_filing(db: Session, app: dict[str, Any])
     review.accept(db, case=case, actor=boss)
     cases.act(db, case=case, trigger=Trigger.RESPONDENT_REFUSE, actor=boss, reason="不同意")
     assert (order.step, order.outcome) == (Step.FOLLOW_UP, Outcome.FAILED)
-    cases.act(db, case=case, trigger=Trigger.REQUEST_FILING, actor=app["applicant"])
+    filing.request_filing(db, case=case, user=app["applicant"], court_id="zhuji")
     assert order.step is Step.HANDLE
     db.commit()
 
