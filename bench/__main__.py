@@ -17,6 +17,8 @@ __all__ = ["Figure", "main"]
 
 # Added as the issues that name the figures land.
 MODULES: tuple[str, ...] = (
+    "bench.analytics",
+    "bench.court",
     "bench.documents",
     "bench.video",
     "bench.web",

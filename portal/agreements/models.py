@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -63,6 +63,8 @@ class SessionMinutes(Base):
     (participants, times, open chat) is read from the session when the PDF is made."""
 
     __tablename__ = "session_minutes"
+    # The early-warning scan reads the minutes written since its last run.
+    __table_args__ = (Index("ix_session_minutes_updated_at", "updated_at"),)
 
     id: Mapped[intpk]
     session_id: Mapped[int] = mapped_column(ForeignKey("mediation_sessions.id"), unique=True)

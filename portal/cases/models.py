@@ -204,6 +204,8 @@ class CaseEvent(Base):
     """One transition of a case: the timeline and the audit chain are built from these."""
 
     __tablename__ = "case_events"
+    # The daily pre-aggregates look for cases that changed since their last run.
+    __table_args__ = (Index("ix_case_events_created_at", "created_at"),)
 
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -85,6 +85,9 @@ class WorkOrder(Base):
     __table_args__ = (
         Index("ix_work_orders_open_due", "step", "due_at"),
         Index("ix_work_orders_owner_area_step", "owner_area_id", "step"),
+        # The daily pre-aggregates (portal.analytics.aggregates) read orders by these.
+        Index("ix_work_orders_created_at", "created_at"),
+        Index("ix_work_orders_closed_at", "closed_at"),
     )
 
     id: Mapped[intpk]
@@ -142,6 +145,11 @@ class OrderStep(Base):
     """One step of an order's life: who owned it, at which level, when it was due."""
 
     __tablename__ = "work_order_steps"
+    # The daily pre-aggregates read the steps that ended, or changed, since their last run.
+    __table_args__ = (
+        Index("ix_work_order_steps_ended_at", "ended_at"),
+        Index("ix_work_order_steps_started_at", "started_at"),
+    )
 
     id: Mapped[intpk]
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
@@ -197,6 +205,7 @@ class SatisfactionRating(Base):
     """A party's satisfaction (1 to 5), given online or collected on the visit."""
 
     __tablename__ = "work_order_ratings"
+    __table_args__ = (Index("ix_work_order_ratings_created_at", "created_at"),)
 
     id: Mapped[intpk]
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)

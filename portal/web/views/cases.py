@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,6 +18,8 @@ from starlette.routing import Route
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.analytics import risk
+from portal.analytics.models import CaseRisk
 from portal.cases import access, application
 from portal.cases import services as cases
 from portal.cases.disputes import DISPUTE_TYPES
@@ -25,7 +28,7 @@ from portal.cases.states import LABELS as STATUS_LABELS
 from portal.cases.states import TRIGGER_LABELS, IllegalTransition, Status, Trigger
 from portal.i18n import gettext_, translate
 from portal.web import panels
-from portal.web.deps import CurrentUser, in_db, load_user
+from portal.web.deps import in_db, load_user
 from portal.web.flash import flash
 from portal.web.forms import Form, read_form
 from portal.web.pagination import Page, page_number
@@ -36,21 +39,23 @@ from portal.web.views import apply_pages
 PAGE_SIZE = 20
 
 
-def _get_visible(session: Session, current: CurrentUser, number: str) -> Case:
+def _get_visible(session: Session, user: User, number: str) -> Case:
     case = session.execute(
         select(Case).where(Case.number == number).options(
-            selectinload(Case.participants), selectinload(Case.body),
-            selectinload(Case.mediator), selectinload(Case.events).selectinload(CaseEvent.actor),
+            # Many-to-one in the same query; one query per collection.
+            selectinload(Case.participants), joinedload(Case.body), joinedload(Case.mediator),
+            selectinload(Case.events).joinedload(CaseEvent.actor),
         )
     ).scalar_one_or_none()
     # Someone else's case answers 404, not 403: its existence is not disclosed.
-    if case is None or not access.can_view(session, case, load_user(session, current)):
+    if case is None or not access.can_view(session, case, user):
         raise HTTPException(404)
     return case
 
 
 # Sort keys of the list; the case id breaks ties in the same direction.
-SORTS = {"updated": Case.updated_at, "created": Case.created_at, "number": Case.number}
+SORTS: dict[str, Any] = {"updated": Case.updated_at, "created": Case.created_at,
+                         "number": Case.number, "risk": CaseRisk.score}
 MAX_QUERY = 50
 
 
@@ -131,10 +136,16 @@ def filtered_cases(session: Session, user: User, f: ListFilters) -> Select[Case]
 async def case_list(request: Request) -> Response:
     current = user_of(request)
     filters, form = list_filters(dict(request.query_params))
+    show_risk = current.role in risk.READERS  # parties never see or sort by risk
+    risks: dict[int, int] = {}
+    if filters.sort == "risk" and not show_risk:
+        filters = dataclasses.replace(filters, sort="updated")
     number = page_number(request)
 
     def work(session: Session) -> Page[Case]:
         query = filtered_cases(session, load_user(session, current), filters)
+        if filters.sort == "risk":
+            query = risk.scored_only(query)
         total = session.execute(
             select(func.count()).select_from(query.order_by(None).subquery())
         ).scalar_one()
@@ -145,6 +156,7 @@ async def case_list(request: Request) -> Response:
             query.order_by(*order).options(selectinload(Case.body))
             .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
         ).scalars().all()
+        risks.update(risk.scores_seen_by(session, current.role, [c.id for c in rows]))
         return Page(list(rows), number, PAGE_SIZE, total)
 
     page = await in_db(work) if form.ok else Page([], 1, PAGE_SIZE, 0)
@@ -154,10 +166,11 @@ async def case_list(request: Request) -> Response:
         "statuses": list(Status), "dispute_types": DISPUTE_TYPES,
         "dispute_label": apply_pages.dispute_label,
         "sorts": [("updated", gettext_("Last updated")), ("created", gettext_("Date filed")),
-                  ("number", gettext_("Case number"))],
+                  ("number", gettext_("Case number")),
+                  *([("risk", gettext_("Risk score (open cases)"))] if show_risk else [])],
         "pager_base": f"/cases?{query}&" if query else "/cases?",
         "can_create": current.role is Role.PARTY, "me": current.id,
-        "resume": application.resume_step,
+        "resume": application.resume_step, "show_risk": show_risk, "risks": risks,
     }, 200 if form.ok else 400)
 
 
@@ -175,8 +188,8 @@ async def case_detail(request: Request) -> Response:
     number = request.path_params["number"]
 
     def work(session: Session) -> CaseView:
-        case = _get_visible(session, current, number)
         user = load_user(session, current)
+        case = _get_visible(session, user, number)
         triggers = cases.available_triggers(session, case, user)
         mediators = cases.mediators_for(session, case) if any(
             t in cases.NEEDS_MEDIATOR for t in triggers) else []
@@ -212,8 +225,9 @@ async def case_act(request: Request) -> Response:
     mediator_id = int(mediator_raw) if mediator_raw.isdigit() else None
 
     def work(session: Session) -> None:
-        case = _get_visible(session, current, number)
-        cases.act(session, case=case, trigger=trigger, actor=load_user(session, current),
+        actor = load_user(session, current)
+        case = _get_visible(session, actor, number)
+        cases.act(session, case=case, trigger=trigger, actor=actor,
                   reason=form.get("reason")[:2000], mediator_id=mediator_id)
 
     try:

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.validation import InvalidField
+from portal.analytics import risk
 from portal.bodies.labels import LEVEL_LABELS
 from portal.bodies.models import Level
 from portal.cases import access
@@ -54,6 +55,8 @@ async def order_board(request: Request) -> Response:
         page = board.board(session, user, step=step_filter, owner="me" if mine else None,
                            overdue_only=overdue_only, page=number, per_page=PER_PAGE)
         return {"page": page, "counts": board.counts_by_step(session, user),
+                "risks": risk.scores_seen_by(session, user.role,
+                                             [r.order.case_id for r in page.items]),
                 "can_intake": user.role in (Role.DISPATCHER, Role.ADMIN),
                 "can_report": user.role in (Role.GRID_WORKER, Role.DISPATCHER)}
 

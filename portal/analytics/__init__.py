@@ -1,0 +1,1 @@
+"""Analytics and early warning: dashboard figures, pre-aggregates, alert rules, risk scores."""
