@@ -1,10 +1,12 @@
 """Web pages under load: the portal's case list and case page against a bare Starlette page.
 
-Both are served the same way, each in its own uvicorn process with one worker, one after the
-other: the portal on a temporary SQLite database with the demo data (``odr db upgrade``,
-``odr demo load``), logged in as the demo dispatcher; the baseline is bench/web_bare.py. The
-load comes from bench/web_load.py in another process, 50 clients for a fixed duration; with
-two or more CPUs the server and the load generator are pinned to different ones.
+Both are served the same way, one after the other, by uvicorn with the same settings and the
+same number of workers (``ODR_BENCH_WEB_WORKERS``, default 1): the portal on a temporary
+SQLite database with the demo data (``odr db upgrade``, ``odr demo load``), logged in as the
+demo dispatcher; the baseline is bench/web_bare.py. The
+load comes from bench/web_load.py in another process, 50 clients for a fixed duration; when
+there are more CPUs than workers, the server gets one CPU per worker and the load generator
+the others (production runs 4 workers: docker-compose.yml).
 
 * web.case_list_vs_bare, web.case_detail_vs_bare: pages per second ÷ the bare page's.
 * web.p99_ms: the 99th percentile latency of the case pages (the worse of list and detail)
@@ -39,7 +41,11 @@ CLIENTS = 50
 SECONDS = float(os.environ.get("ODR_BENCH_WEB_SECONDS", "8"))
 DISPATCHER = "13800000002"  # portal.demo.DEMO_USERS
 START_TIMEOUT = 60
-SERVER_CPU, LOAD_CPUS = 0, set(range(1, os.cpu_count() or 1))
+WORKERS = int(os.environ.get("ODR_BENCH_WEB_WORKERS", "1"))
+_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+# Pinned apart only when both sides get a CPU of their own.
+SERVER_CPUS, LOAD_CPUS = ((set(_CPUS[:WORKERS]), set(_CPUS[WORKERS:]))
+                          if len(_CPUS) > WORKERS else (set(), set()))
 
 
 def _pin(cpus: set[int]) -> Callable[[], None] | None:
@@ -79,9 +85,9 @@ def _serve(app: str, env: dict[str, str], ready: str, log: Path) -> Iterator[tup
     with log.open("wb") as out:
         server = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "1", "--no-access-log", "--log-level", "warning"],
+             "--workers", str(WORKERS), "--no-access-log", "--log-level", "warning"],
             env=env, stdout=out, stderr=subprocess.STDOUT,
-            preexec_fn=_pin({SERVER_CPU} if LOAD_CPUS else set()))
+            preexec_fn=_pin(SERVER_CPUS))
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while True:
@@ -105,13 +111,22 @@ def _serve(app: str, env: dict[str, str], ready: str, log: Path) -> Iterator[tup
                 server.wait()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """The process's CPU time so far (Linux; 0 elsewhere)."""
+def _stat(pid: int) -> list[str]:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time so far of the server and its uvicorn workers (Linux; 0 elsewhere)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields and (int(entry.name) == pid or int(fields[1]) == pid):
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _load(server: int, urls: list[str], cookie: str = "") -> dict[str, Any]:

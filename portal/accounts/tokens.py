@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import jwt
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User, UserSession
 from portal.config import get_settings
@@ -82,7 +82,8 @@ def start_session(session: Session, user: User, *, user_agent: str = "") -> Issu
 
 
 def active_session(session: Session, claims: AccessClaims) -> UserSession | None:
-    row = session.get(UserSession, claims.session_id)
+    # The user comes in the same query: every request asks for both.
+    row = session.get(UserSession, claims.session_id, options=[joinedload(UserSession.user)])
     if row is None or row.user_id != claims.user_id:
         return None
     if row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.is_active:

@@ -24,13 +24,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.bodies.figures import open_cases
 from portal.bodies.models import Area, BodyKind, Level, MediationBody, MediatorProfile
+from portal.db.memo import remembered
 from portal.i18n import N_
 
 TYPE_LISTED, TYPE_ANY, SPECIALISED = 2.0, 1.0, 1.0
@@ -57,12 +58,26 @@ LEVEL_RULES: dict[str, tuple[Level, str]] = {
 SPECIALISED_KINDS = frozenset({BodyKind.INDUSTRY, BodyKind.ADMINISTRATIVE})
 
 
-def area_subtree_ids(session: Session, area_id: int) -> list[int]:
-    """The area and every area below it (recursive; works on SQLite and PostgreSQL)."""
-    tree = select(Area.id).where(Area.id == area_id).cte("tree", recursive=True)
+def _subtree_statement() -> Select[int]:
+    tree = select(Area.id).where(Area.id == bindparam("root")).cte("tree", recursive=True)
     child = aliased(Area)
     tree = tree.union_all(select(child.id).where(child.parent_id == tree.c.id))
-    return list(session.execute(select(tree.c.id)).scalars())
+    return select(tree.c.id)
+
+
+# Built once: constructing the recursive CTE cost more than running it.
+_SUBTREE = _subtree_statement()
+
+
+def area_subtree_ids(session: Session, area_id: int) -> list[int]:
+    """The area and every area below it (recursive; works on SQLite and PostgreSQL).
+
+    Remembered for the transaction (portal.db.memo): access checks ask it once per panel.
+    """
+    def query() -> tuple[int, ...]:
+        return tuple(session.execute(_SUBTREE, {"root": area_id}).scalars())
+
+    return list(remembered(session, ("area_subtree", area_id), query, (Area,)))
 
 
 def accepts(body: MediationBody, dispute_type: str) -> bool:

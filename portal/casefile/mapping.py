@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from documents.data import (
@@ -350,15 +350,27 @@ def _texts(session: Session, deliveries: Sequence[Delivery]) -> dict[int, str]:
     return found
 
 
+def _served(titles: dict[str, str], contacts: dict[str, CaseParticipant]) -> Select[Delivery]:
+    return select(Delivery).where(
+        Delivery.occasion.in_(titles), Delivery.channel.in_(labels.CHANNELS),
+        Delivery.recipient.in_(contacts))
+
+
+def has_service_receipts(session: Session, case: Case) -> bool:
+    """Whether ``service_receipts`` has any, without building them (the case page asks)."""
+    titles, contacts = _notice_titles(session, case), _contacts(session, case)
+    return bool(titles and contacts) and session.execute(
+        _served(titles, contacts).limit(1)).first() is not None
+
+
 def service_receipts(session: Session, case: Case) -> tuple[ServiceReceiptData, ...]:
     """One receipt per notice and person served: the channels, addresses and time it went
     out, and when the person read it in the portal (an event's in-portal notice)."""
     titles, contacts = _notice_titles(session, case), _contacts(session, case)
     if not titles or not contacts:
         return ()
-    deliveries = list(session.execute(select(Delivery).where(
-        Delivery.occasion.in_(titles), Delivery.channel.in_(labels.CHANNELS),
-        Delivery.recipient.in_(contacts)).order_by(Delivery.id)).scalars())
+    deliveries = list(session.execute(
+        _served(titles, contacts).order_by(Delivery.id)).scalars())
     texts = _texts(session, deliveries)
     groups: dict[tuple[str, int], list[Delivery]] = {}
     for d in deliveries:

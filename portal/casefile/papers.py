@@ -88,7 +88,7 @@ def listing(session: Session, case: Case) -> list[Paper]:
     if mapping.last_event(case, to=Status.MEDIATION_FAILED):
         found.append(Paper("termination", "termination", "调解终结书"))
         found.append(Paper("complaint", "complaint", "民事起诉状"))
-    if mapping.service_receipts(session, case):
+    if mapping.has_service_receipts(session, case):
         found.append(Paper("receipts", "receipts", "送达回证"))
     return found
 

@@ -10,6 +10,7 @@ from portal.accounts.roles import Role
 from portal.bodies.services import area_subtree_ids
 from portal.cases.models import Case, CaseParticipant, ParticipantRole
 from portal.cases.states import Actor
+from portal.db.memo import remembered
 from portal.dispatch.models import WorkOrder
 
 
@@ -38,12 +39,20 @@ def capacities(session: Session, case: Case, user: User | None) -> set[Actor]:
         if case.court_name and case.court_name == user.court_name:
             found.add(Actor.COURT)
     elif user.role is Role.GRID_WORKER:
-        if session.execute(select(WorkOrder.id).where(
-                WorkOrder.case_id == case.id, WorkOrder.reporter_id == user.id)).first():
+        if _reported(session, case.id, user.id):
             found.add(Actor.REPORTER)
     elif user.role is Role.ADMIN:
         found.add(Actor.ADMIN)
     return found
+
+
+def _reported(session: Session, case_id: int, user_id: int) -> bool:
+    # Asked by every panel of the case page: remembered for the transaction.
+    def query() -> bool:
+        return session.execute(select(WorkOrder.id).where(
+            WorkOrder.case_id == case_id, WorkOrder.reporter_id == user_id)).first() is not None
+
+    return remembered(session, ("reported", case_id, user_id), query, (WorkOrder,))
 
 
 def can_view(session: Session, case: Case, user: User) -> bool:

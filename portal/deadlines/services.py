@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal.cases.models import Case, CaseEvent
 from portal.cases.states import Status, Trigger
+from portal.db.memo import remembered
 from portal.db.types import utcnow
 from portal.deadlines.calendar import WorkCalendar, due_after_days
 from portal.deadlines.holidays import load_holidays
@@ -101,10 +102,18 @@ def due_for(cal: WorkCalendar, kind: DeadlineKind, start: dt.datetime,
 
 def open_deadlines(session: Session, case_id: int,
                    kinds: Iterable[DeadlineKind] | None = None) -> list[Deadline]:
-    query = select(Deadline).where(Deadline.case_id == case_id, Deadline.closed_at.is_(None))
-    if kinds is not None:
-        query = query.where(Deadline.kind.in_(list(kinds)))
-    return list(session.execute(query.order_by(Deadline.due_at, Deadline.id)).scalars())
+    """The case's open deadlines, soonest first. The case page asks from several panels:
+    the list is read once per transaction (portal.db.memo) and filtered here."""
+    def query() -> tuple[Deadline, ...]:
+        return tuple(session.execute(
+            select(Deadline).where(Deadline.case_id == case_id, Deadline.closed_at.is_(None))
+            .order_by(Deadline.due_at, Deadline.id)).scalars())
+
+    found = remembered(session, ("open_deadlines", case_id), query, (Deadline,))
+    if kinds is None:
+        return list(found)
+    wanted = set(kinds)
+    return [d for d in found if d.kind in wanted]
 
 
 def deadlines_of(session: Session, case_id: int) -> list[Deadline]:

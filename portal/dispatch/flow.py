@@ -15,6 +15,7 @@ from portal.bodies.models import Area
 from portal.cases.assignment import ACTIVE
 from portal.cases.models import AssignmentStatus, Case, CaseEvent, MediatorAssignment
 from portal.cases.states import Actor, Status, Trigger, can_fire
+from portal.db.memo import remembered
 from portal.db.types import utcnow
 from portal.dispatch import intake, levels, messages, steps
 from portal.dispatch.models import Outcome, Source, Step, WorkOrder
@@ -49,8 +50,12 @@ def ended(status: Status) -> bool:
 
 
 def order_of(session: Session, case_id: int) -> WorkOrder | None:
-    return session.execute(
-        select(WorkOrder).where(WorkOrder.case_id == case_id)).scalar_one_or_none()
+    # Asked by more than one panel of the case page: read once per transaction.
+    def query() -> WorkOrder | None:
+        return session.execute(
+            select(WorkOrder).where(WorkOrder.case_id == case_id)).scalar_one_or_none()
+
+    return remembered(session, ("order_of", case_id), query, (WorkOrder,))
 
 
 def centre_id(session: Session, order: WorkOrder) -> int:
