@@ -55,8 +55,18 @@ def _wipe() -> None:
     tables = list(reversed(Base.metadata.sorted_tables))
     with engine.begin() as conn:
         if POSTGRES_URL:
-            names = ", ".join(t.name for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # TRUNCATE costs per table (~3 ms each, ~80 tables): empty only the tables a
+            # test wrote to, then restart every sequence it used, so ids start at 1 again.
+            probe = " UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})"  # noqa: S608
+                for t in tables)
+            used = [row[0] for row in conn.execute(text(probe))]
+            if used:
+                conn.execute(text(f"TRUNCATE {', '.join(used)} CASCADE"))
+            conn.execute(text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false)"
+                " FROM pg_sequences WHERE schemaname = current_schema()"
+                " AND last_value IS NOT NULL"))
         else:
             for table in tables:
                 conn.execute(table.delete())

@@ -53,6 +53,9 @@ def str_enum(enum_cls: type[StrEnum], length: int = 40) -> Enum:
 
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
+# The largest id an Integer primary key holds (PostgreSQL integer): a larger number from
+# outside is no row, and must not reach a query that would fail on it.
+MAX_ROW_ID = 2**31 - 1
 created_at = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow, nullable=False)]
 str40 = Annotated[str, mapped_column(String(40))]
 str200 = Annotated[str, mapped_column(String(200))]

@@ -21,7 +21,7 @@ from portal.cases import services as cases
 from portal.cases.models import CaseEvent, ParticipantRole
 from portal.cases.services import MissingInput, NotAllowed
 from portal.cases.states import LABELS, Actor, IllegalTransition, Trigger, can_fire
-from portal.db.types import utcnow
+from portal.db.types import MAX_ROW_ID, utcnow
 from portal.deadlines.calendar import local_date
 from portal.dispatch import flow, intake, levels, messages, steps
 from portal.dispatch.models import (
@@ -51,6 +51,8 @@ order_of = flow.order_of
 
 
 def get_order(session: Session, order_id: int) -> WorkOrder | None:
+    if not 0 < order_id <= MAX_ROW_ID:
+        return None
     return session.get(WorkOrder, order_id)
 
 

@@ -22,7 +22,7 @@ from portal.web.middleware import LANG_COOKIE
 UPLOAD_ROUTES: tuple[str, ...] = (
     "/cases/{number}/evidence",  # portal.web.views.evidence: per file, per case, file count
     "/api/v1/cases/{number}/evidence",  # portal.web.api.workflow: the same evidence limits
-    "/admin/mediators/{user_id:int}/photo",  # portal.web.views.photos: MAX_PHOTO_BYTES
+    "/admin/mediators/{user_id:id}/photo",  # portal.web.views.photos: MAX_PHOTO_BYTES
     "/verify",  # portal.web.views.verify: ODR_VERIFY_MAX_BYTES for the PDF checked
     # The embedded court receiver (portal.web.court_mount): its max_package_bytes.
     "/court/api/v1/filings",

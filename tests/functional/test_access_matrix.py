@@ -84,16 +84,16 @@ QUERIES = {"/api/v1/bodies/suggestions": "?dispute_type=family",
 
 def _path(route: Route, world: dict[str, Any]) -> str:
     path = (route.path.replace("{number}", world["case"].number)
-            .replace("{user_id:int}", str(world["target"].id)).replace("{code}", "en")
-            .replace("{body_id:int}", str(world["case"].body_id)).replace("{step}", "claims")
-            .replace("{evidence_id:int}", str(world["evidence"].id))
+            .replace("{user_id:id}", str(world["target"].id)).replace("{code}", "en")
+            .replace("{body_id:id}", str(world["case"].body_id)).replace("{step}", "claims")
+            .replace("{evidence_id:id}", str(world["evidence"].id))
             .replace("{order_id}", str(world["order"].id))
-            .replace("{session_id:int}", str(world["session"].id))
-            .replace("{document_id:int}", str(world["document"].id))
-            .replace("{request_id:int}", str(world["request"].id))
+            .replace("{session_id:id}", str(world["session"].id))
+            .replace("{document_id:id}", str(world["document"].id))
+            .replace("{request_id:id}", str(world["request"].id))
             .replace("{paper}", "application")
-            .replace("{alert_id:int}", str(world["alert"]))
-            .replace("{filing_id:int}", "1"))
+            .replace("{alert_id:id}", str(world["alert"]))
+            .replace("{filing_id:id}", "1"))
     return path + QUERIES.get(route.path, "")
 
 
@@ -113,24 +113,24 @@ def test_get_pages_by_role(role: Role, world: dict[str, Any], make_browser: Any)
         response = browser.get(_path(route, world), follow_redirects=False)
         if allowed is not None and role not in allowed:
             assert response.status_code == 403, (role, route.path, response.status_code)
-        elif route.path == "/sessions/{session_id:int}/room":
+        elif route.path == "/sessions/{session_id:id}/room":
             # Only invitees enter; the party has not confirmed the identity code yet, so is
             # sent to the pre-join page.
             expected = {Role.MEDIATOR: 200, Role.PARTY: 303}.get(role, 404)
             assert response.status_code == expected, (role, route.path, response.status_code)
-        elif route.path in ("/respond/{token}", "/mediators/{user_id:int}/photo",
-                            "/sessions/{session_id:int}/join"):
+        elif route.path in ("/respond/{token}", "/mediators/{user_id:id}/photo",
+                            "/sessions/{session_id:id}/join"):
             # No such invitation (the join page without its link's token); no photo.
             assert response.status_code == 404, (role, route.path)
-        elif route.path == "/sessions/{session_id:int}/calendar.ics" and role not in (
+        elif route.path == "/sessions/{session_id:id}/calendar.ics" and role not in (
                 Role.PARTY, Role.MEDIATOR):
             # Only invitees get the calendar file.
             assert response.status_code == 404, (role, route.path)
         elif route.path in ("/cases/{number}", "/api/v1/cases/{number}",
-                            "/cases/{number}/evidence/{evidence_id:int}",
+                            "/cases/{number}/evidence/{evidence_id:id}",
                             "/cases/{number}/agreement", "/cases/{number}/agreement/compare",
-                            "/cases/{number}/documents/{document_id:int}",
-                            "/cases/{number}/documents/{document_id:int}/pdf",
+                            "/cases/{number}/documents/{document_id:id}",
+                            "/cases/{number}/documents/{document_id:id}/pdf",
                             "/cases/{number}/papers/{paper}") and (
                 role not in SEES_CASE):
             assert response.status_code == 404, (role, route.path)

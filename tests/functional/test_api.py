@@ -126,3 +126,18 @@ def test_body_suggestions(browser: Browser, db: Session) -> None:
     found = browser.get("/api/v1/bodies/suggestions?dispute_type=family").json()["items"]
     assert [b["name"] for b in found] == ["家事调解室"]
     assert browser.get("/api/v1/bodies/suggestions?dispute_type=nope").status_code == 400
+
+
+def test_ids_beyond_the_database_are_refused_not_queried(browser: Browser, db: Session) -> None:
+    # Found by schemathesis on PostgreSQL: an id past its integer range failed the query
+    # (500). Now a body field answers 400 and a path id matches no route or row (404).
+    dispatcher = UserFactory(role=Role.DISPATCHER)
+    auth = _token(browser, dispatcher.phone)
+    huge = 2**31
+    moved = browser.post("/api/v1/orders/1/dispatch", headers=auth, json={"body_id": huge})
+    assert moved.status_code == 400, moved.text
+    assert browser.get(f"/api/v1/orders/{huge}", headers=auth).status_code == 404
+    browser.login(dispatcher.phone)
+    assert browser.get(f"/orders/{huge}").status_code == 404
+    assert browser.get(f"/bodies/{huge * 10}").status_code == 404
+    assert browser.get("/bodies/999999999").status_code == 404  # in range, no such body

@@ -11,6 +11,7 @@ from portal.bodies.models import Level
 from portal.cases.models import ParticipantRole
 from portal.cases.states import Status
 from portal.dispatch.models import Department, Outcome, Priority, Source, Step
+from portal.web.api.schemas import RowId
 
 
 class ReportPartyIn(BaseModel):
@@ -26,7 +27,7 @@ class ReportIn(BaseModel):
     dispute_type: str = Field(min_length=1, max_length=40)
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=5000)
-    area_id: int = Field(ge=1)
+    area_id: RowId
     address: str = Field(default="", max_length=300)
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, max_digits=9,
@@ -77,7 +78,7 @@ class OrderListOut(BaseModel):
 
 
 class DispatchIn(BaseModel):
-    body_id: int = Field(ge=1)
+    body_id: RowId
     note: str = Field(default="", max_length=2000)
 
 

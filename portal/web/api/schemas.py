@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from portal.cases.states import Status, Trigger
+from portal.db.types import MAX_ROW_ID
+
+# An id sent by a client: a number beyond the database's ids is a 400, not a failed query.
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class ErrorOut(BaseModel):
@@ -97,7 +102,7 @@ class CaseListOut(BaseModel):
 class ActionIn(BaseModel):
     trigger: Trigger
     reason: str = Field(default="", max_length=2000)
-    mediator_id: int | None = None
+    mediator_id: RowId | None = None
     # Submitting an application needs both consents, as on the review page.
     consent_online: bool = False
     consent_service: bool = False
@@ -105,7 +110,7 @@ class ActionIn(BaseModel):
 
 class SuggestQuery(BaseModel):
     dispute_type: str = Field(min_length=1, max_length=40)
-    area_id: int | None = None
+    area_id: RowId | None = None
     limit: int = Field(default=5, ge=1, le=20)
 
 
@@ -141,12 +146,12 @@ class ApplicationOut(BaseModel):
 
 
 class ReferralIn(BaseModel):
-    body_id: int
+    body_id: RowId
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class MediatorChoiceIn(BaseModel):
-    mediator_id: int
+    mediator_id: RowId
 
 
 class MediatorAnswerIn(BaseModel):

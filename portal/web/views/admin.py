@@ -164,6 +164,6 @@ async def audit_log(request: Request) -> Response:
 ROUTES = [
     Route("/admin/users", users, name="admin_users"),
     Route("/admin/users/new", user_new, methods=["GET", "POST"], name="admin_user_new"),
-    Route("/admin/users/{user_id:int}", user_update, methods=["POST"], name="admin_user_update"),
+    Route("/admin/users/{user_id:id}", user_update, methods=["POST"], name="admin_user_update"),
     Route("/admin/audit", audit_log, name="admin_audit"),
 ]

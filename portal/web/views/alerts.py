@@ -193,7 +193,7 @@ panels.register(panels.Panel(name="risk", template="analytics/alerts_risk_panel.
 
 ROUTES = [
     Route("/alerts", alert_list, name="alerts"),
-    Route("/alerts/{alert_id:int}", alert_detail, name="alert_detail"),
-    *(Route(f"/alerts/{{alert_id:int}}/{path}", _mover(to), methods=["POST"],
+    Route("/alerts/{alert_id:id}", alert_detail, name="alert_detail"),
+    *(Route(f"/alerts/{{alert_id:id}}/{path}", _mover(to), methods=["POST"],
             name=f"alert_{path}") for to, (path, _, _) in ACTIONS.items()),
 ]

@@ -252,13 +252,13 @@ async def mediator_edit(request: Request) -> Response:
 
 ROUTES = [
     Route("/bodies", body_list, name="bodies"),
-    Route("/bodies/{body_id:int}", body_detail, name="body"),
+    Route("/bodies/{body_id:id}", body_detail, name="body"),
     Route("/admin/bodies", admin_list, name="admin_bodies"),
     Route("/admin/bodies/new", body_new, methods=["GET", "POST"], name="admin_body_new"),
-    Route("/admin/bodies/{body_id:int}/edit", body_edit, methods=["GET", "POST"],
+    Route("/admin/bodies/{body_id:id}/edit", body_edit, methods=["GET", "POST"],
           name="admin_body_edit"),
-    Route("/admin/bodies/{body_id:int}/active", body_active, methods=["POST"],
+    Route("/admin/bodies/{body_id:id}/active", body_active, methods=["POST"],
           name="admin_body_active"),
-    Route("/admin/mediators/{user_id:int}", mediator_edit, methods=["GET", "POST"],
+    Route("/admin/mediators/{user_id:id}", mediator_edit, methods=["GET", "POST"],
           name="admin_mediator_edit"),
 ]

@@ -244,6 +244,6 @@ panels.register(panels.Panel(name="evidence", template="cases/_evidence.html", o
 ROUTES = [
     Route("/cases/{number}/evidence", evidence_upload, methods=["POST"],
           name="evidence_upload"),
-    Route("/cases/{number}/evidence/{evidence_id:int}", evidence_download,
+    Route("/cases/{number}/evidence/{evidence_id:id}", evidence_download,
           name="evidence_download"),
 ]

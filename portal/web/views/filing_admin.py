@@ -61,6 +61,6 @@ async def retry(request: Request) -> Response:
 
 ROUTES = [
     Route("/admin/filings", parked, name="admin_filings"),
-    Route("/admin/filings/{filing_id:int}/retry", retry, methods=["POST"],
+    Route("/admin/filings/{filing_id:id}/retry", retry, methods=["POST"],
           name="admin_filing_retry"),
 ]

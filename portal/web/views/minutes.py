@@ -167,6 +167,6 @@ async def editor(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/cases/{number}/sessions/{session_id:int}/minutes", editor,
+    Route("/cases/{number}/sessions/{session_id:id}/minutes", editor,
           methods=["GET", "POST"], name="session_minutes"),
 ]

@@ -136,7 +136,7 @@ async def photo(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/admin/mediators/{user_id:int}/photo", upload, methods=["POST"],
+    Route("/admin/mediators/{user_id:id}/photo", upload, methods=["POST"],
           name="mediator_photo_upload"),
-    Route("/mediators/{user_id:int}/photo", photo, name="mediator_photo"),
+    Route("/mediators/{user_id:id}/photo", photo, name="mediator_photo"),
 ]

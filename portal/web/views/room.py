@@ -208,11 +208,11 @@ async def consent(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/sessions/{session_id:int}/join", join, name="session_join"),
-    Route("/sessions/{session_id:int}/join/code", send_code, methods=["POST"],
+    Route("/sessions/{session_id:id}/join", join, name="session_join"),
+    Route("/sessions/{session_id:id}/join/code", send_code, methods=["POST"],
           name="session_join_code"),
-    Route("/sessions/{session_id:int}/join/verify", verify, methods=["POST"],
+    Route("/sessions/{session_id:id}/join/verify", verify, methods=["POST"],
           name="session_join_verify"),
-    Route("/sessions/{session_id:int}/join/consent", consent, methods=["POST"],
+    Route("/sessions/{session_id:id}/join/consent", consent, methods=["POST"],
           name="session_join_consent"),
 ]

@@ -227,12 +227,12 @@ class RoomSocket:
 
 
 ROUTES: list[BaseRoute] = [
-    Route("/sessions/{session_id:int}/room", room_page, name="session_room"),
-    Route("/sessions/{session_id:int}/room/pass", room_pass, methods=["POST"],
+    Route("/sessions/{session_id:id}/room", room_page, name="session_room"),
+    Route("/sessions/{session_id:id}/room/pass", room_pass, methods=["POST"],
           name="session_room_pass"),
-    Route("/sessions/{session_id:int}/room/recording", recording, methods=["POST"],
+    Route("/sessions/{session_id:id}/room/recording", recording, methods=["POST"],
           name="session_room_recording"),
-    Route("/sessions/{session_id:int}/room/notes", caucus_note, methods=["POST"],
+    Route("/sessions/{session_id:id}/room/notes", caucus_note, methods=["POST"],
           name="session_room_notes"),
-    WebSocketRoute("/sessions/{session_id:int}/ws", RoomSocket, name="session_room_ws"),
+    WebSocketRoute("/sessions/{session_id:id}/ws", RoomSocket, name="session_room_ws"),
 ]

@@ -329,12 +329,12 @@ async def upcoming(request: Request) -> Response:
 ROUTES = [
     Route("/sessions", upcoming, name="sessions"),
     Route("/cases/{number}/sessions", schedule, methods=["POST"], name="session_schedule"),
-    Route("/sessions/{session_id:int}/cancel", cancel, methods=["POST"], name="session_cancel"),
-    Route("/sessions/{session_id:int}/reschedule", reschedule, methods=["GET", "POST"],
+    Route("/sessions/{session_id:id}/cancel", cancel, methods=["POST"], name="session_cancel"),
+    Route("/sessions/{session_id:id}/reschedule", reschedule, methods=["GET", "POST"],
           name="session_reschedule"),
-    Route("/sessions/{session_id:int}/reschedule-request", ask_to_reschedule,
+    Route("/sessions/{session_id:id}/reschedule-request", ask_to_reschedule,
           methods=["POST"], name="session_reschedule_request"),
-    Route("/sessions/{session_id:int}/requests/{request_id:int}/decline", decline_request,
+    Route("/sessions/{session_id:id}/requests/{request_id:id}/decline", decline_request,
           methods=["POST"], name="session_request_decline"),
-    Route("/sessions/{session_id:int}/calendar.ics", calendar_file, name="session_calendar"),
+    Route("/sessions/{session_id:id}/calendar.ics", calendar_file, name="session_calendar"),
 ]

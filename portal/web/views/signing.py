@@ -250,10 +250,10 @@ async def download(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/cases/{number}/documents/{document_id:int}", document_page, name="document"),
-    Route("/cases/{number}/documents/{document_id:int}/code", send_code, methods=["POST"],
+    Route("/cases/{number}/documents/{document_id:id}", document_page, name="document"),
+    Route("/cases/{number}/documents/{document_id:id}/code", send_code, methods=["POST"],
           name="document_code"),
-    Route("/cases/{number}/documents/{document_id:int}/sign", sign, methods=["POST"],
+    Route("/cases/{number}/documents/{document_id:id}/sign", sign, methods=["POST"],
           name="document_sign"),
-    Route("/cases/{number}/documents/{document_id:int}/pdf", download, name="document_pdf"),
+    Route("/cases/{number}/documents/{document_id:id}/pdf", download, name="document_pdf"),
 ]

@@ -155,7 +155,7 @@ def test_nginx_sends_the_room_routes_to_the_rtc_service(config: dict[str, Any]) 
                   if str(getattr(r, "name", "")).startswith("session_room")]
     assert len(room_paths) >= 3
     for path in room_paths:
-        concrete = path.replace("{session_id:int}", "12")
+        concrete = path.replace("{session_id:id}", "12")
         assert any(p.match(concrete) for p in to_rtc), path
     for other in ("/sessions/12/join", "/sessions", "/cases/FQ-1/sessions", "/sessions/12/cancel"):
         assert not any(p.match(other) for p in to_rtc), other
