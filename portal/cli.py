@@ -73,7 +73,7 @@ def demo_generate(count: int, seed: int, rebuild_indexes: bool) -> None:
     """Add COUNT generated disputes over the last two years, then recount the dashboard."""
     import time
 
-    from portal.analytics import aggregates, generate
+    from portal.analytics import aggregates, generate, scan
     from portal.db import session_scope
 
     with session_scope() as session:
@@ -86,6 +86,11 @@ def demo_generate(count: int, seed: int, rebuild_indexes: bool) -> None:
         done = aggregates.refresh(session, full=True)
     click.echo(f"dashboard figures recounted: {done.days} days in "
                f"{time.monotonic() - started:.1f} s")
+    # Backdated rows are invisible to the alert scan's change feed: read everything again.
+    with session_scope() as session:
+        scan.restart(session)
+    click.echo("the early-warning scan reads the whole history again from its next run "
+               "(beat, or `odr alerts scan`)")
 
 
 @main.group()

@@ -141,8 +141,19 @@ def test_the_command(db: Session) -> None:
 
     from portal.cli import main
 
+    from portal.analytics import scan
+    from portal.analytics.models import AlertScanState
+
+    scan.scan(db)  # the scan is up to date before the load
+    db.commit()
+    assert db.execute(select(AlertScanState).where(
+        AlertScanState.name == "alerts")).scalar_one().last_at is not None
     result = CliRunner().invoke(main, ["demo", "generate", "--cases", "30", "--seed", "3"])
     assert result.exit_code == 0, result.output
+    # Backdated rows: the next scan reads the whole history again.
+    db.expire_all()
+    assert db.execute(select(AlertScanState).where(
+        AlertScanState.name == "alerts")).scalar_one().last_at is None
     assert "30 disputes generated" in result.output and "dashboard figures recounted" in (
         result.output)
     assert aggregates.updated_at(db) is not None
