@@ -165,8 +165,13 @@ def _sync_directory(directory: Path) -> None:
 
 
 def build_package(inp: PackageInput, out: Path, key: SigningKey, *,
-                  limits: Limits = Limits()) -> BuiltPackage:  # noqa: B008 (frozen)
+                  limits: Limits = Limits(),  # noqa: B008 (frozen)
+                  sync: bool = True) -> BuiltPackage:
     """Write the signed package to ``out`` (replaced atomically, synced to disk).
+
+    ``sync=False`` skips the syncs, for a package written to a scratch directory and then
+    copied into storage that syncs its own copy (the portal): syncing both would pay
+    for the disk twice.
 
     PackageRejected for input that cannot make a valid package (bad_input, schema_invalid,
     path_traversal, unsafe_name, duplicate_member, oversized, source_changed); OSError for I/O.
@@ -182,7 +187,7 @@ def build_package(inp: PackageInput, out: Path, key: SigningKey, *,
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.part")
     try:
         with tmp.open("x+b", buffering=0) as raw:
-            flusher = FlushBehind(raw.fileno())
+            flusher = FlushBehind(raw.fileno() if sync else None)
             try:
                 writer = BagWriter(ZipWriter(raw, created), inp.package_id, flusher)
                 members, oxum = _write(writer, inp, key, sizes, created)
@@ -198,5 +203,6 @@ def build_package(inp: PackageInput, out: Path, key: SigningKey, *,
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _sync_directory(out.parent)
+    if sync:
+        _sync_directory(out.parent)
     return BuiltPackage(inp.package_id, out, size, tuple(members), oxum)

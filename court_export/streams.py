@@ -179,12 +179,15 @@ class FlushBehind:
     the background every ``every`` bytes leaves only the tail for the end.
     """
 
-    def __init__(self, fd: int, every: int = 32 << 20) -> None:
+    def __init__(self, fd: int | None, every: int = 32 << 20) -> None:
+        # None: nothing to sync (the caller keeps no durable copy of this file).
         self._fd, self._every, self._pending = fd, every, 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="court-export-flush")
         self._flush: Future[None] | None = None
 
     def wrote(self, n: int) -> None:
+        if self._fd is None:
+            return
         self._pending += n
         if self._pending >= self._every and (self._flush is None or self._flush.done()):
             self._pending = 0
@@ -195,7 +198,8 @@ class FlushBehind:
         try:
             if self._flush is not None:
                 self._flush.result()
-            os.fsync(self._fd)
+            if self._fd is not None:
+                os.fsync(self._fd)
         finally:
             self._pool.shutdown(wait=True)
 

@@ -91,7 +91,8 @@ def _build(claimed: Claimed, registry: courts.Courts, court: courts.Court, stora
             confirmation_due=local_date(due))
     inp = packages.package_input(contents, storage, workdir)
     out = workdir / "package.zip"
-    build_package(inp, out, courts.platform_key(settings))
+    # A scratch file: storage syncs the copy it keeps.
+    build_package(inp, out, courts.platform_key(settings), sync=False)
     # Kept in storage: later attempts, on any worker, send these very bytes. Storage hashes
     # while it copies, so the package is not read once more just for its SHA-256.
     with out.open("rb") as fh:

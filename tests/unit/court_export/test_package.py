@@ -122,6 +122,20 @@ def test_a_second_build_replaces_the_package_atomically(
     assert [p.name for p in built.path.parent.iterdir() if p.name.endswith(".part")] == []
 
 
+def test_an_unsynced_build_writes_the_same_package_without_syncing(
+        package_input: PackageInput, key: SigningKey, keys: dict[str, bytes], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(package_module.os, "fsync", synced.append)
+    monkeypatch.setattr("court_export.streams.os.fsync", synced.append)
+    monkeypatch.setattr("court_export.streams.os.fdatasync", synced.append)
+    scratch = build_package(package_input, tmp_path / "scratch.zip", key, sync=False)
+    assert synced == []
+    assert verify_package(scratch.path, keys).package_id == package_input.package_id
+    build_package(package_input, tmp_path / "kept.zip", key)
+    assert synced  # the default syncs the file and its directory
+
+
 def test_a_failed_build_leaves_no_file(package_input: PackageInput, tmp_path: Path,
                                        key: SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> str:
