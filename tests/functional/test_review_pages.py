@@ -98,6 +98,11 @@ def test_a_dispatcher_refers_a_case_to_the_city(db: Session, make_browser: Any) 
     bad = dispatcher.submit(f"/cases/{number}/review/refer",
                             {"form": "refer", "body_id": str(city.id), "reason": ""})
     assert bad.status_code == 400 and f'value="{city.id}" selected' in bad.text
+    # A number no row id can be is no body: a form error, not a failed query.
+    huge = dispatcher.submit(f"/cases/{number}/review/refer",
+                             {"form": "refer", "body_id": "9" * 25, "reason": "涉及多个村"})
+    assert huge.status_code == 400
+    assert _case(db, w["case"]).body_id == w["case"].body_id
     assert dispatcher.submit(f"/cases/{number}/review/refer", {
         "form": "refer", "body_id": str(city.id), "reason": "涉及多个村"}).status_code == 303
     assert _case(db, w["case"]).body_id == city.id

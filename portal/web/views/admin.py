@@ -25,6 +25,7 @@ from portal.web.forms import Form, echo, read_form
 from portal.web.pagination import Page, page_number
 from portal.web.security import requires, user_of
 from portal.web.templating import render
+from portal.web.views.case_forms import int_field
 
 PAGE_SIZE = 25
 
@@ -78,10 +79,6 @@ async def _choices() -> tuple[list[MediationBody], list[Area]]:
     return await in_db(work)
 
 
-def _opt_int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
-
-
 @requires(Role.ADMIN, Role.BODY_ADMIN)
 async def user_new(request: Request) -> Response:
     current = user_of(request)
@@ -102,8 +99,8 @@ async def user_new(request: Request) -> Response:
                                                        "values": echo(form)}, 400)
     data = accounts.StaffAccount(
         name=form.get("name"), phone=form.get("phone"), role=Role(role),
-        password=form.get("password"), body_id=_opt_int(form.get("body_id")),
-        area_id=_opt_int(form.get("area_id")), court_name=form.get("court_name") or None)
+        password=form.get("password"), body_id=int_field(form, "body_id"),
+        area_id=int_field(form, "area_id"), court_name=form.get("court_name") or None)
 
     def work(session: Session) -> str:
         return accounts.create_staff(session, actor=load_user(session, current), data=data).name

@@ -29,6 +29,7 @@ from portal.db import session_scope
 from portal.deadlines.calendar import TIME_ZONE
 from portal.dispatch.levels import LEVEL_ORDER
 from portal.i18n import gettext_, translate
+from portal.web.convertors import row_id
 from portal.web.deps import CurrentUser, in_db, load_user
 from portal.web.downloads import PRIVATE_HEADERS
 from portal.web.forms import Form
@@ -87,7 +88,8 @@ def _scope(session: Session, current: CurrentUser, form: Form) -> int | None:
     raw = form.get("area").strip()
     if not raw:
         return user.area_id
-    area = session.get(Area, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    found = row_id(raw)
+    area = session.get(Area, found) if found is not None else None
     if area is None:
         form.error("area", "Choose an area from the list.")
         return user.area_id

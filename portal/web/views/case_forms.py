@@ -24,6 +24,7 @@ from portal.cases.states import LABELS as STATUS_LABELS
 from portal.cases.states import IllegalTransition
 from portal.i18n import gettext_, translate
 from portal.web import panels
+from portal.web.convertors import row_id
 from portal.web.deps import CurrentUser, in_db, load_user
 from portal.web.flash import flash
 from portal.web.forms import Form, echo
@@ -47,12 +48,9 @@ def visible_case(session: Session, current: CurrentUser, number: str) -> tuple[C
     return case, user
 
 
-def _opt_int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
-
-
 def int_field(form: Form, name: str) -> int | None:
-    return _opt_int(form.get(name))
+    """An id field of ``form``: None when empty or not a row id (never a failed query)."""
+    return row_id(form.get(name))
 
 
 async def case_page(request: Request, current: CurrentUser, number: str, *, panel: str,

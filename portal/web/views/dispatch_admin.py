@@ -26,6 +26,7 @@ from portal.dispatch.labels import STEP_LABELS
 from portal.dispatch.levels import LEVEL_ORDER
 from portal.dispatch.models import Step, StepRule
 from portal.i18n import gettext_, translate
+from portal.web.convertors import row_id
 from portal.web.deps import in_db, load_user
 from portal.web.flash import flash
 from portal.web.forms import Form, read_form
@@ -128,7 +129,7 @@ async def order_figures(request: Request) -> Response:
         user = load_user(session, current)
         allowed = area_subtree_ids(session, user.area_id) if user.area_id else None
         wanted = form.get("area")
-        area_id = int(wanted) if wanted.isdigit() and len(wanted) < 10 else user.area_id
+        area_id = found if (found := row_id(wanted)) is not None else user.area_id
         if allowed is not None and area_id not in allowed:
             raise HTTPException(403, gettext_("You may only see the figures of your own area."))
         areas = session.execute(select(Area).where(Area.id.in_(allowed)) if allowed else

@@ -33,7 +33,7 @@ from portal.web.forms import Form, echo, read_form
 from portal.web.pagination import page_number
 from portal.web.security import requires, user_of
 from portal.web.templating import render
-from portal.web.views.case_forms import run, visible_case
+from portal.web.views.case_forms import int_field, run, visible_case
 from portal.web.views.order_page import order_context
 
 STAFF = (Role.DISPATCHER, Role.BODY_ADMIN, Role.GRID_WORKER, Role.ADMIN)
@@ -153,11 +153,6 @@ def _action(action: Action, done: str, *roles: Role) -> Any:
     return endpoint
 
 
-def _int(form: Form, name: str) -> int | None:
-    raw = form.get(name).strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 def _day(form: Form, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(form.get(name).strip())
@@ -167,7 +162,7 @@ def _day(form: Form, name: str) -> dt.date:
 
 def _dispatch(session: Session, order: WorkOrder, user: User, form: Form) -> object:
     # The "another body" list wins over the suggestions' radio buttons when used.
-    body_id = _int(form, "body_other") or _int(form, "body_id")
+    body_id = int_field(form, "body_other") or int_field(form, "body_id")
     return services.dispatch(session, order=order, body_id=body_id, actor=user,
                              note=form.get("note").strip())
 
@@ -200,13 +195,13 @@ def _follow_up(session: Session, order: WorkOrder, user: User, form: Form) -> ob
 
 
 def _rate(session: Session, order: WorkOrder, user: User, form: Form) -> object:
-    score = _int(form, "score")
+    score = int_field(form, "score")
     if score is None:
         raise cases.MissingInput("score", "Choose a score from 1 to 5.")
     return services.rate(session, order=order, actor=user,
                          party_name=form.get("party_name").strip()[:100], score=score,
                          comment=form.get("comment").strip()[:2000],
-                         participant_id=_int(form, "participant_id"))
+                         participant_id=int_field(form, "participant_id"))
 
 
 def _finish(session: Session, order: WorkOrder, user: User, form: Form) -> object:
@@ -219,7 +214,7 @@ def _close(session: Session, order: WorkOrder, user: User, form: Form) -> object
 
 
 def _merge(session: Session, order: WorkOrder, user: User, form: Form) -> object:
-    into = services.get_order(session, _int(form, "into_id") or 0)
+    into = services.get_order(session, int_field(form, "into_id") or 0)
     if into is None:
         raise cases.MissingInput("into_id", "Choose the order this one repeats.")
     duplicates.merge(session, order=order, into=into, actor=user, reason=form.get("reason"))
@@ -242,7 +237,7 @@ async def party_rating(request: Request) -> Response:
         if order is None:
             raise HTTPException(404)
         party = next((p for p in case.participants if p.user_id == user.id), None)
-        score = _int(form, "score")
+        score = int_field(form, "score")
         if score is None:
             raise cases.MissingInput("score", "Choose a score from 1 to 5.")
         services.rate(session, order=order, actor=user, party_name=party.name if party else "",

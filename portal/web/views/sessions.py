@@ -45,6 +45,7 @@ from portal.mediation.models import (
 )
 from portal.mediation.tokens import join_path
 from portal.web import panels
+from portal.web.convertors import row_id
 from portal.web.deps import CurrentUser, in_db, load_user
 from portal.web.flash import flash
 from portal.web.forms import Form, echo, form_from, read_form
@@ -91,7 +92,7 @@ class PlanForm:
 
 
 def _ids(values: list[Any]) -> list[int]:
-    return [int(v) for v in values if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    return [found for v in values if isinstance(v, str) and (found := row_id(v)) is not None]
 
 
 async def read_plan(request: Request) -> PlanForm:
