@@ -139,10 +139,9 @@ def test_the_demo_data_is_loaded_first_when_missing(db: Session) -> None:
 def test_the_command(db: Session) -> None:
     from click.testing import CliRunner
 
-    from portal.cli import main
-
     from portal.analytics import scan
     from portal.analytics.models import AlertScanState
+    from portal.cli import main
 
     scan.scan(db)  # the scan is up to date before the load
     db.commit()
