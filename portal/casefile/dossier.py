@@ -27,7 +27,7 @@ from documents.data import (
     TerminationData,
 )
 from documents.dossier import build_dossier
-from portal.casefile import hooks, mapping, papers
+from portal.casefile import hooks, mapping, papers, receipts
 from portal.cases.models import Case
 from portal.i18n import N_
 from portal.storage import Storage
@@ -107,7 +107,7 @@ def collect(session: Session, case: Case) -> DossierInput:
         minutes=tuple(minutes),
         agreement=Blob.of("人民调解协议书", agreement) if agreement else None,
         termination=mapping.termination_data(session, case),
-        receipts=mapping.service_receipts(session, case))
+        receipts=receipts.service_receipts(session, case))
 
 
 def _evidence_file(storage: Storage, item: StoredFile) -> DossierFile:

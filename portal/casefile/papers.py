@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 import documents
 from documents import templates
 from documents.data import ServiceReceiptData
-from portal.casefile import mapping
+from portal.casefile import mapping, receipts
 from portal.cases.models import Case, EvidenceFile
 from portal.cases.states import Status, Trigger
 from portal.i18n import N_
@@ -88,7 +88,7 @@ def listing(session: Session, case: Case) -> list[Paper]:
     if mapping.last_event(case, to=Status.MEDIATION_FAILED):
         found.append(Paper("termination", "termination", "调解终结书"))
         found.append(Paper("complaint", "complaint", "民事起诉状"))
-    if mapping.has_service_receipts(session, case):
+    if receipts.has_service_receipts(session, case):
         found.append(Paper("receipts", "receipts", "送达回证"))
     return found
 
@@ -100,7 +100,7 @@ _DATA: dict[str, Callable[[Session, Case], Any]] = {
     "termination": mapping.termination_data,
     "confirmation": mapping.confirmation_data,
     "complaint": mapping.complaint_data,
-    "receipts": mapping.service_receipts,
+    "receipts": receipts.service_receipts,
 }
 
 

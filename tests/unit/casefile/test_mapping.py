@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.casefile import hooks, mapping, papers
+from portal.casefile import receipts as service
 from portal.cases.models import Case
 from portal.cases.states import Status
 from portal.notifications.models import Notification
@@ -104,7 +105,7 @@ def test_termination_reason_falls_back_when_the_event_gives_none(
 
 def test_receipts_one_per_notice_and_person_with_what_was_said(
         world: World, db: Session) -> None:
-    receipts = mapping.service_receipts(db, world.case)
+    receipts = service.service_receipts(db, world.case)
     accepted = [r for r in receipts if r.document_title == "受理通知书"]
     # The applicant and its agent; the respondent is told only from the consent step on.
     assert sorted(r.addressee for r in accepted) == sorted([APPLICANT, AGENT])
@@ -127,7 +128,7 @@ def test_a_notice_read_in_the_portal_has_a_receipt_time(world: World, db: Sessio
     ).scalar_one()
     notice.read_at = read
     db.commit()
-    mine = next(r for r in mapping.service_receipts(db, world.case)
+    mine = next(r for r in service.service_receipts(db, world.case)
                 if r.document_title == "受理通知书" and r.addressee == APPLICANT)
     assert mine.received_at == read.astimezone(mine.served_at.tzinfo)
     assert "2026-01-05 09:30" in mine.notes
