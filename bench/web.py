@@ -14,6 +14,12 @@ the others (production runs 4 workers: docker-compose.yml).
   to stderr with the other details. With 50 clients that each wait for their answer, the
   latency is about 50 ÷ pages per second: this figure follows the throughput.
 
+The portal reuses a rendered page while nothing has been committed to the database since
+(portal/web/page_cache.py, at most ``ODR_PAGE_CACHE_SECONDS``); the load here commits
+nothing, so these figures are mostly pages served again. The same two pages with that
+cache off, each one built from the database, are measured too and printed to stderr: what
+a reader sees when something was written just before (on a busy day, most of the time).
+
 Details (per run: pages/s, p50, p99, failures, the server's CPU share) go to stderr.
 """
 
@@ -65,7 +71,9 @@ def _portal_env(var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ODR_")}
     return env | {
         "ODR_ENV": "development", "ODR_VAR_DIR": str(var_dir),
-        "ODR_DATABASE_URL": f"sqlite:///{var_dir / 'odr.sqlite3'}",
+        # ODR_BENCH_WEB_DATABASE_URL: an empty PostgreSQL database instead, to compare.
+        "ODR_DATABASE_URL": os.environ.get("ODR_BENCH_WEB_DATABASE_URL")
+        or f"sqlite:///{var_dir / 'odr.sqlite3'}",
         "ODR_SECRET_KEY": secrets.token_urlsafe(48), "ODR_EMBEDDED_BEAT": "false",
         "ODR_STATIC_VENDOR_DIR": str(Path(__file__).resolve().parent.parent / "node_modules"),
     }
@@ -186,6 +194,12 @@ def run() -> list[Figure]:
             _detail("case list", listing)
             detail = _load(pid, [f"{base}/cases/{n}" for n in numbers], cookie)
             _detail(f"case page ({len(numbers)} cases in turn)", detail)
+        with _serve("portal.web.asgi:app", env | {"ODR_PAGE_CACHE_SECONDS": "0"}, "/healthz",
+                    var_dir / "portal-uncached.log") as (base, pid):
+            cookie, numbers = _log_in(base)
+            _detail("case list, page cache off", _load(pid, [base + "/cases"], cookie))
+            _detail("case page, page cache off",
+                    _load(pid, [f"{base}/cases/{n}" for n in numbers], cookie))
     return [
         Figure("web.case_list_vs_bare", listing["per_second"], bare["per_second"], 0.25),
         Figure("web.case_detail_vs_bare", detail["per_second"], bare["per_second"], 0.25),

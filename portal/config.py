@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     ratelimit_storage_url: str = "memory://"
     access_token_minutes: int = Field(default=15, ge=1, le=120)
     session_days: int = Field(default=14, ge=1, le=90)
+    # Rendered case pages and resolved logins are reused while nothing has been committed
+    # since (portal/db/stamp.py), for at most this many seconds: what depends on the clock
+    # alone (a deadline passing) shows up that much later. 0 turns both caches off.
+    page_cache_seconds: float = Field(default=5, ge=0, le=60)
+    page_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     demo_data: bool = True
     # Without a broker, run beat's periodic tasks (deadline scans) inside the web process.
     embedded_beat: bool = True

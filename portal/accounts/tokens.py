@@ -36,6 +36,7 @@ class IssuedTokens:
 class AccessClaims:
     user_id: int
     session_id: str
+    expires_at: dt.datetime
 
 
 def _sha256(value: str) -> str:
@@ -63,7 +64,8 @@ def decode_access(token: str) -> AccessClaims | None:
             token, get_settings().resolved_secret_key(), algorithms=[ALGORITHM],
             audience=AUDIENCE, issuer=ISSUER, options={"require": ["exp", "sub", "sid"]},
         )
-        return AccessClaims(user_id=int(payload["sub"]), session_id=str(payload["sid"]))
+        return AccessClaims(user_id=int(payload["sub"]), session_id=str(payload["sid"]),
+                            expires_at=dt.datetime.fromtimestamp(payload["exp"], dt.UTC))
     except (jwt.PyJWTError, ValueError, KeyError):
         return None
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.config import get_settings
+from portal.db import stamp
 
 _engines: dict[str, Engine] = {}
 
@@ -56,6 +57,7 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 def reset_engine() -> None:
+    stamp.forget()
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()

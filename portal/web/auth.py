@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from portal.accounts import tokens
 from portal.config import get_settings
 from portal.db import session_scope
+from portal.web import page_cache
+from portal.web.cookies import request_cookies
 from portal.web.deps import CurrentUser
 
 ACCESS_COOKIE = "odr_access"
@@ -24,6 +26,8 @@ class Resolution:
     user: CurrentUser | None
     issued: tokens.IssuedTokens | None = None
     clear: bool = False
+    # Until when the access token stands for ``user`` (it or its session expires).
+    until: dt.datetime | None = None
 
 
 def resolve(session: Session, access: str | None, refresh: str | None) -> Resolution:
@@ -31,7 +35,8 @@ def resolve(session: Session, access: str | None, refresh: str | None) -> Resolu
     if claims is not None:
         row = tokens.active_session(session, claims)
         if row is not None:
-            return Resolution(CurrentUser.from_user(row.user, row.id))
+            return Resolution(CurrentUser.from_user(row.user, row.id),
+                              until=min(claims.expires_at, row.expires_at))
     if refresh:
         rotated = tokens.rotate(session, refresh)
         if rotated is not None:
@@ -68,7 +73,7 @@ class AuthMiddleware:
         if scope["type"] not in ("http", "websocket") or scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)
             return
-        cookies = _cookies(scope)
+        cookies = request_cookies(scope)
         access, refresh = cookies.get(ACCESS_COOKIE), cookies.get(REFRESH_COOKIE)
         bearer = _bearer(scope)
         if bearer is not None:
@@ -80,7 +85,15 @@ class AuthMiddleware:
             refresh = None
         result = Resolution(None)
         if access or refresh:
-            result = await run_in_threadpool(_resolve_in_session, access, refresh)
+            # Read before anything else: what is cached below and by the views it checks.
+            scope[page_cache.STAMP] = stamp = await page_cache.read_stamp()
+            known = page_cache.known_login(access, stamp) if access else None
+            if known is not None:
+                result = Resolution(known)
+            else:
+                result = await run_in_threadpool(_resolve_in_session, access, refresh)
+                if access and result.user is not None and result.until is not None:
+                    page_cache.remember_login(access, stamp, result.user, result.until)
         scope["odr.user"] = result.user
         if bearer is not None or not (result.issued or result.clear) or scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -108,15 +121,3 @@ def _bearer(scope: Scope) -> str | None:
             if scheme.lower() == "bearer" and credentials:
                 return credentials.strip()
     return None
-
-
-def _cookies(scope: Scope) -> dict[str, str]:
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed header is treated as no cookies
-                return {}
-            return {k: m.value for k, m in jar.items()}
-    return {}

@@ -15,7 +15,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import i18n
-from portal.web.auth import _cookies
+from portal.web.cookies import request_cookies
 from portal.web.middleware import LANG_COOKIE
 
 # The one list of routes that enforce their own body limits while streaming.
@@ -46,6 +46,17 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+def _may_have_body(scope: Scope) -> bool:
+    # HTTP/1.x: no Content-Length and no Transfer-Encoding means no body at all (RFC 9112
+    # 6.3), so most GETs need no counting. HTTP/2 may stream a body without either.
+    if scope.get("http_version", "1.1") not in ("1.0", "1.1"):
+        return True
+    for key, value in scope.get("headers", ()):
+        if key == b"transfer-encoding" or (key == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
 class BodySizeLimitMiddleware:
     def __init__(self, app: ASGIApp, *, max_bytes: int,
                  exempt: tuple[str, ...] = UPLOAD_ROUTES) -> None:
@@ -57,7 +68,8 @@ class BodySizeLimitMiddleware:
         return any(pattern.match(path) for pattern in self.exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._is_exempt(scope["path"]):
+        if scope["type"] != "http" or not _may_have_body(scope) \
+                or self._is_exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
         length = _content_length(scope)
@@ -97,7 +109,7 @@ async def refuse(scope: Scope, send: Send) -> None:
     async def no_body() -> Message:
         return {"type": "http.disconnect"}
 
-    token = i18n.current_locale.set(i18n.negotiate(_cookies(scope).get(LANG_COOKIE)))
+    token = i18n.current_locale.set(i18n.negotiate(request_cookies(scope).get(LANG_COOKIE)))
     try:
         response = await http_error(Request(scope), BodyTooLarge())
     finally:

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal import i18n
-from portal.web.auth import _cookies
+from portal.web.cookies import request_cookies
 
 LANG_COOKIE = "odr_lang"
 
@@ -21,7 +21,7 @@ class LocaleMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            locale = i18n.negotiate(_cookies(scope).get(LANG_COOKIE))
+            locale = i18n.negotiate(request_cookies(scope).get(LANG_COOKIE))
             token = i18n.current_locale.set(locale)
             try:
                 await self.app(scope, receive, send)
@@ -35,7 +35,7 @@ async def csrf_failed(scope: Scope, send: Send, error: Any) -> None:
     from portal.web.templating import render
 
     # CSRF runs outside LocaleMiddleware, so the language is read here too.
-    i18n.current_locale.set(i18n.negotiate(_cookies(scope).get(LANG_COOKIE)))
+    i18n.current_locale.set(i18n.negotiate(request_cookies(scope).get(LANG_COOKIE)))
     request = Request(scope)
     response = render(request, "errors/error.html", {
         "status": 403,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # What a Host header may look like before it goes into the policy (name or IP, optional port).
@@ -50,17 +49,20 @@ class SecurityHeadersMiddleware:
         ]
         if hsts:
             self.static.append(("Strict-Transport-Security", HSTS))
-        # One policy per host and scheme seen; bounded, as the Host header is the client's.
-        self._policies: dict[tuple[str | None, bool], str] = {}
+        # The encoded headers per host and scheme seen; bounded, as the Host header is the
+        # client's.
+        self._headers: dict[tuple[str | None, bool], list[tuple[bytes, bytes]]] = {}
 
-    def _policy(self, scope: Scope) -> str:
+    def _for(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         key = (_host(scope), scope.get("scheme") == "https")
-        policy = self._policies.get(key)
-        if policy is None:
-            policy = content_security_policy(*key)
-            if len(self._policies) < 64:
-                self._policies[key] = policy
-        return policy
+        headers = self._headers.get(key)
+        if headers is None:
+            pairs = [("Content-Security-Policy", content_security_policy(*key)), *self.static]
+            headers = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                       for name, value in pairs]
+            if len(self._headers) < 64:
+                self._headers[key] = headers
+        return headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,10 +71,11 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", self._policy(scope))
-                for name, value in self.static:
-                    headers.setdefault(name, value)
+                raw = message.setdefault("headers", [])
+                if not isinstance(raw, list):
+                    raw = message["headers"] = list(raw)
+                present = {name.lower() for name, _ in raw}
+                raw.extend(pair for pair in self._for(scope) if pair[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

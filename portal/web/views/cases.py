@@ -31,6 +31,7 @@ from portal.web import panels
 from portal.web.deps import in_db, load_user
 from portal.web.flash import flash
 from portal.web.forms import Form, read_form
+from portal.web.page_cache import cached_page
 from portal.web.pagination import Page, page_number
 from portal.web.security import requires, user_of
 from portal.web.templating import LOCAL_TZ, render
@@ -133,6 +134,7 @@ def filtered_cases(session: Session, user: User, f: ListFilters) -> Select[Case]
 
 
 @requires()
+@cached_page
 async def case_list(request: Request) -> Response:
     current = user_of(request)
     filters, form = list_filters(dict(request.query_params))
@@ -183,6 +185,7 @@ class CaseView:
 
 
 @requires()
+@cached_page
 async def case_detail(request: Request) -> Response:
     current = user_of(request)
     number = request.path_params["number"]

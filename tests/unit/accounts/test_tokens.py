@@ -13,7 +13,13 @@ def test_access_token_round_trip(db: Session) -> None:
     user = UserFactory()
     issued = tokens.start_session(db, user)
     claims = tokens.decode_access(issued.access)
-    assert claims == tokens.AccessClaims(user.id, issued.session_id)
+    assert claims is not None
+    assert (claims.user_id, claims.session_id) == (user.id, issued.session_id)
+    # Whole seconds: the token carries exp as a Unix time.
+    lifetime = claims.expires_at - dt.datetime.now(dt.UTC)
+    minutes = get_settings().access_token_minutes
+    assert dt.timedelta(minutes=minutes) - dt.timedelta(seconds=5) < lifetime \
+        <= dt.timedelta(minutes=minutes)
 
 
 def test_tampered_token_refused(db: Session) -> None:

@@ -68,3 +68,17 @@ def test_upload_routes_enforce_their_own_limits() -> None:
     assert response.status_code == 200 and response.text == str(LIMIT * 5)
     assert "/cases/{number}/evidence" in UPLOAD_ROUTES
 
+
+
+def test_only_requests_that_can_carry_a_body_are_counted() -> None:
+    from portal.web.body_limit import _may_have_body
+
+    def scope(*headers: tuple[bytes, bytes], version: str = "1.1") -> dict[str, object]:
+        return {"type": "http", "http_version": version, "headers": list(headers)}
+
+    assert not _may_have_body(scope())  # HTTP/1.1 without either header: no body at all
+    assert not _may_have_body(scope((b"content-length", b"0")))
+    assert _may_have_body(scope((b"content-length", b"12")))
+    assert _may_have_body(scope((b"content-length", b"junk")))  # counted, never trusted
+    assert _may_have_body(scope((b"transfer-encoding", b"chunked")))
+    assert _may_have_body(scope(version="2"))  # HTTP/2 may stream a body without either
