@@ -33,6 +33,7 @@ class CloseCode(enum.IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001
     INTERNAL_ERROR = 1011
+    TRY_AGAIN_LATER = 1013
     BAD_MESSAGE = 4400
     REFUSED = 4403
     REPLACED = 4409

@@ -50,6 +50,14 @@ class SlotTracks:
         return self.audio if kind == "audio" else self.video
 
 
+class NoCandidates(Exception):
+    """The server gathered no ICE candidate, so no connection can ever be made.
+
+    With ``relay_only`` this means the TURN server refused or did not answer the allocation
+    (a wrong or rotated secret, expired credentials, coturn down).
+    """
+
+
 class Peer:
     def __init__(self, participant_id: str, configuration: RTCConfiguration,
                  settings: RtcSettings, on_state: Callable[[Peer, str], None]) -> None:
@@ -96,7 +104,12 @@ class Peer:
         except Exception as exc:  # aiortc raises ValueError, OperationError, AssertionError...
             logger.info("offer of %s rejected: %r", self.participant_id, exc)
             raise BadOffer("offer could not be negotiated") from exc
-        return self.pc.localDescription.sdp
+        answer: str = self.pc.localDescription.sdp
+        # aiortc has gathered by now. Without a candidate it never even starts ICE, so the
+        # connection would stay "new" for ever instead of failing.
+        if "a=candidate:" not in answer:
+            raise NoCandidates(f"no ICE candidate for {self.participant_id}")
+        return answer
 
     def _tap(self, kind: Kind, receiver: RTCRtpReceiver) -> None:
         if kind == "audio":

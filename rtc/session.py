@@ -13,7 +13,7 @@ from rtc.channel import ChannelClosed, CloseCode, RateLimiter, SignalingChannel
 from rtc.events import EventKind
 from rtc.ice import build_configuration, ice_servers
 from rtc.offer import BadOffer
-from rtc.peer import Peer
+from rtc.peer import NoCandidates, Peer
 from rtc.room import ControlError, Room
 from rtc.seats import Role, Ticket
 
@@ -160,6 +160,13 @@ class Session:
         except BadOffer as exc:
             await peer.close()
             await self._refuse(CloseCode.BAD_MESSAGE, str(exc))
+            return
+        except NoCandidates:
+            await peer.close()
+            logger.error("no ICE candidate for %s: is the TURN server up, and its secret the "
+                         "one in the settings?", self.participant_id)
+            # Not the client's fault: it reconnects with backoff and offers again.
+            await self.close(CloseCode.TRY_AGAIN_LATER, "media relay unavailable")
             return
         if self._closed:
             await peer.close()
