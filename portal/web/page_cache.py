@@ -18,6 +18,7 @@ flash messages waiting, for a response that sets a cookie, or for anything but a
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -27,7 +28,6 @@ from functools import wraps
 
 from cachetools import LRUCache
 from prometheus_client import Counter
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
@@ -37,6 +37,7 @@ from portal.config import get_settings
 from portal.db.session import get_engine
 from portal.db.stamp import stamp_for
 from portal.db.types import utcnow
+from portal.web import shared_read
 from portal.web.cookies import request_cookies
 from portal.web.deps import CurrentUser, current_user
 
@@ -46,7 +47,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 STAMP = "odr.stamp"  # the scope key AuthMiddleware puts the stamp under
 CSRF_COOKIE = "odr_csrf"
 MAX_LOGINS = 10_000
-PAGES = Counter("odr_page_cache_total", "Cacheable page requests, by outcome.", ["outcome"])
+PAGES = Counter("odr_page_cache_total", "Cacheable page requests, by outcome: hit, shared "
+                "(waited for the same page being built), miss, skip.", ["outcome"])
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,10 @@ async def read_stamp() -> str | None:
     stamp = stamp_for(get_engine())
     if stamp is None:
         return None
+    if stamp.blocking:
+        return await shared_read.shared(stamp, stamp.read)()
     try:
-        return await run_in_threadpool(stamp.read) if stamp.blocking else stamp.read()
+        return stamp.read()
     except Exception:  # the request goes on uncached; its own queries will say what is wrong
         log.warning("could not read the database change stamp", exc_info=True)
         return None
@@ -141,15 +145,41 @@ def cached_page(view: Endpoint) -> Endpoint:
         if entry is not None and entry.stamp == stamp \
                 and entry.at <= now < entry.at + get_settings().page_cache_seconds:
             PAGES.labels("hit").inc()
-            response = Response(entry.body, 200)
-            response.raw_headers = list(entry.headers)
-            return response
+            return _replay(entry)
+        # The same page being built under the same stamp (a reader's several tabs, a burst
+        # of reloads when it expires): its result is as current as building it again.
+        flight = (asyncio.get_running_loop(), key)
+        building = _building.get(flight)
+        if building is not None and building[0] == stamp:
+            shared = await asyncio.shield(building[1])
+            if shared is not None:
+                PAGES.labels("shared").inc()
+                return _replay(shared)
         PAGES.labels("miss").inc()
-        response = await view(request)
-        body = getattr(response, "body", None)  # a streamed response has none
-        if response.status_code == 200 and isinstance(body, bytes) \
-                and "set-cookie" not in response.headers:
-            _pages[key] = _Page(stamp, now, body, list(response.raw_headers))
-        return response
+        done: asyncio.Future[_Page | None] = asyncio.get_running_loop().create_future()
+        _building[flight] = (stamp, done)
+        page = None
+        try:
+            response = await view(request)
+            body = getattr(response, "body", None)  # a streamed response has none
+            if response.status_code == 200 and isinstance(body, bytes) \
+                    and "set-cookie" not in response.headers:
+                page = _pages[key] = _Page(stamp, now, body, list(response.raw_headers))
+            return response
+        finally:
+            done.set_result(page)
+            if _building.get(flight, (None, None))[1] is done:
+                del _building[flight]
 
     return wrapper
+
+
+def _replay(page: _Page) -> Response:
+    response = Response(page.body, 200)
+    response.raw_headers = list(page.headers)
+    return response
+
+
+# Pages being built now, by event loop (tests run several) and page key.
+_building: dict[tuple[asyncio.AbstractEventLoop, tuple[object, ...]],
+                tuple[str, asyncio.Future[_Page | None]]] = {}
