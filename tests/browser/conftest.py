@@ -6,7 +6,6 @@ tests are skipped, except in CI (ODR_TEST_REQUIRE_SERVICES=1), where they fail.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,12 @@ import pytest
 
 from portal.web.app import create_app
 from tests.live import serving
+from tests.services import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("ODR_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"ODR_TEST_REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture
@@ -37,11 +32,11 @@ def live_server() -> Iterator[str]:
 @pytest.fixture
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+        unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

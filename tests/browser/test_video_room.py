@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from portal.mediation import tokens
 from portal.mediation.models import CaucusNote, MediationSession, SessionStatus
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _unavailable
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD, add_evidence
 from tests.functional.room_support import people, schedule, sms_code, verified
 from tests.mediation_world import mediation_world
+from tests.services import unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -47,11 +48,11 @@ SHARING = """() => {
 def media_chromium() -> Iterator[Any]:
     """Chromium with a fake camera and microphone, allowed without asking."""
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+        unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM),
                                     args=[*CHROMIUM_ARGS, *MEDIA_ARGS])

@@ -33,6 +33,7 @@ from tests.integration.topology import (
     topology,
     wait_for,
 )
+from tests.services import unavailable
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
@@ -46,9 +47,7 @@ def _services() -> tuple[str, str]:
     pg, redis = (os.environ.get("ODR_TEST_POSTGRES_URL", ""),
                  os.environ.get("ODR_TEST_REDIS_URL", ""))
     if not (pg and redis):
-        if os.environ.get("ODR_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail("ODR_TEST_REQUIRE_SERVICES=1 but PostgreSQL or Redis is not set")
-        pytest.skip("needs ODR_TEST_POSTGRES_URL and ODR_TEST_REDIS_URL")
+        unavailable("needs ODR_TEST_POSTGRES_URL and ODR_TEST_REDIS_URL")
     return pg, redis
 
 

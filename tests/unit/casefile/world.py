@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.orm import Session
@@ -39,6 +37,7 @@ from portal.mediation.models import (
 )
 from portal.storage import get_storage, new_name
 from tests.factories import ID_NUMBERS, AreaFactory, BodyFactory, CaseFactory, UserFactory
+from tests.services import unavailable
 
 APPLICANT, RESPONDENT, AGENT = "张秀英", "诸暨市宏达建材有限公司", "赵律师"
 APPLICANT_PHONE, APPLICANT_EMAIL = "13900009999", "zhang@example.com"
@@ -64,9 +63,7 @@ def require_embedded_font() -> None:
     from documents.fonts import FALLBACK_FONT, cjk_font
 
     if cjk_font() == FALLBACK_FONT:
-        if os.environ.get("ODR_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail("fonts-wqy-zenhei is not installed")
-        pytest.skip("fonts-wqy-zenhei is not installed")
+        unavailable("fonts-wqy-zenhei is not installed")
 
 
 def pdf_bytes(line: str = "劳动合同 第一页") -> bytes:

@@ -22,6 +22,7 @@ from portal.bodies.models import Area, Level
 from portal.db import get_engine
 from portal.db.migrate import alembic_config, check, upgrade
 from portal.models import Base
+from tests.services import unavailable
 
 POSTGRES_URL = os.environ.get("ODR_TEST_POSTGRES_URL", "")
 
@@ -35,9 +36,7 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         get_engine(url).dispose()
         return
     if not POSTGRES_URL:
-        if os.environ.get("ODR_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail("ODR_TEST_REQUIRE_SERVICES=1 but ODR_TEST_POSTGRES_URL is not set")
-        pytest.skip("ODR_TEST_POSTGRES_URL is not set")
+        unavailable("ODR_TEST_POSTGRES_URL is not set")
     schema = f"odr_mig_{uuid.uuid4().hex[:12]}"
     server = get_engine(POSTGRES_URL)
     with server.begin() as conn:

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from portal.config import PROJECT_ROOT
+from tests.services import unavailable
 
 DEPLOY = PROJECT_ROOT / "deploy"
 ENV_EXAMPLE = DEPLOY / "env.example"
@@ -36,9 +37,7 @@ def _compose_command() -> list[str]:
     if standalone:
         return [standalone]
     reason = "neither `docker compose` nor `docker-compose` is installed"
-    if os.environ.get("ODR_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"ODR_TEST_REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
+    unavailable(reason)
 
 
 def _env_file(path: Path) -> dict[str, str]:
@@ -262,9 +261,7 @@ def test_nginx_accepts_its_configuration(tmp_path: Path) -> None:
     nginx, openssl = shutil.which("nginx"), shutil.which("openssl")
     if not nginx or not openssl:
         reason = "nginx or openssl is not installed"
-        if os.environ.get("ODR_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"ODR_TEST_REQUIRE_SERVICES=1 but {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=test", "-keyout", str(tmp_path / "privkey.pem"),
                     "-out", str(tmp_path / "fullchain.pem")], capture_output=True, check=True)

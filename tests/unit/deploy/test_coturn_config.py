@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ipaddress
-import os
 import re
 import secrets
 import shutil
@@ -43,7 +42,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 from aioice import stun
@@ -56,6 +54,7 @@ from cryptography.x509.oid import NameOID
 
 from portal.config import PROJECT_ROOT
 from rtc.ice import IceSettings, build_configuration, ice_servers
+from tests.services import unavailable
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(20)]
 
@@ -101,11 +100,6 @@ class Coturn:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
-
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("ODR_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"ODR_TEST_REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
 
 
 def _bindable(family: socket.AddressFamily, host: str, port: int = 0) -> bool:
@@ -175,7 +169,7 @@ def _run_start_sh(directory: Path, config: Path, *extra: str) -> Iterator[Coturn
     """deploy/coturn/start.sh itself, with the secret in its environment as in the container."""
     turnserver = shutil.which("turnserver")
     if turnserver is None:
-        _unavailable("turnserver is not installed (apt-get install coturn)")
+        unavailable("turnserver is not installed (apt-get install coturn)")
     ipv6 = _bindable(socket.AF_INET6, "::1")
     cert, pkey = _self_signed(directory)
     port = tls_port = _free_ports(ipv6)
@@ -523,7 +517,7 @@ def _probes(version: int) -> tuple[list[Address], list[Address]]:
 async def test_private_networks_are_refused_exactly_and_by_the_denied_ranges(
         version: int, shipped: Coturn, loopback_allowed: Coturn, control: Coturn) -> None:
     if version == 6 and not shipped.ipv6:
-        _unavailable("no IPv6 loopback (::1) on this host")
+        unavailable("no IPv6 loopback (::1) on this host")
     host = "127.0.0.1" if version == 4 else "::1"
     inside, outside = _probes(version)
     multicast = [ipaddress.ip_address(a) for a in MULTICAST[version]]

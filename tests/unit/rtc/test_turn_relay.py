@@ -12,7 +12,6 @@ traffic to loopback addresses only.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import secrets
 import socket
@@ -33,6 +32,7 @@ from rtc.ice import IceSettings, build_configuration
 from rtc.peer import prefer_codecs
 from rtc.seats import Role
 from rtc.settings import RtcSettings
+from tests.services import unavailable
 from tests.unit.rtc.harness import FPS, eventually, harness, video_frames
 
 pytestmark = pytest.mark.anyio
@@ -60,11 +60,6 @@ class Coturn:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("ODR_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"ODR_TEST_REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
 
 
 def _port_free(port: int) -> bool:
@@ -116,7 +111,7 @@ def _wait_listening(process: subprocess.Popen[bytes], port: int, log: Path,
 @pytest.fixture(scope="module")
 def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coturn]:
     if not TURNSERVER.exists():
-        _unavailable(f"{TURNSERVER} is not installed (apt-get install coturn)")
+        unavailable(f"{TURNSERVER} is not installed (apt-get install coturn)")
     directory = tmp_path_factory.mktemp("coturn")
     port, min_port = _free_port(), _free_range(RELAY_PORTS)
     server = Coturn(port=port, min_port=min_port, max_port=min_port + RELAY_PORTS - 1,
