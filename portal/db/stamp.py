@@ -7,9 +7,11 @@ by any connection of any process:
   changes it whenever another connection commits (a few microseconds, no lock taken).
   The file's identity is part of the stamp, so a database replaced on disk is noticed
   (within a second).
-* PostgreSQL: ``pg_current_snapshot()``, which names every transaction a new snapshot would
-  see (its xmin, xmax and the ones in progress). Read-only transactions take no id and do
-  not change it; any writing transaction does, once when it starts and again when it ends.
+* PostgreSQL: ``pg_current_snapshot()``, which says which transactions a new snapshot
+  sees (xmin, xmax = one past the latest to finish, and those still running below it). A
+  writing transaction changes it when it ends, committed or not; read-only transactions
+  take no id and never do. Other databases of the same server move it too (a needless
+  rebuild, never a stale page).
 
 A cache reads the stamp *before* it reads the data and keeps the result with that stamp.
 Finding the same stamp later means nothing was committed since the stamp was read, so
