@@ -164,7 +164,7 @@ def cached_page(view: Endpoint) -> Endpoint:
             body = getattr(response, "body", None)  # a streamed response has none
             if response.status_code == 200 and isinstance(body, bytes) \
                     and "set-cookie" not in response.headers:
-                page = _pages[key] = _Page(stamp, now, body, list(response.raw_headers))
+                page = _keep(key, _Page(stamp, now, body, list(response.raw_headers)))
             return response
         finally:
             done.set_result(page)
@@ -172,6 +172,14 @@ def cached_page(view: Endpoint) -> Endpoint:
                 del _building[flight]
 
     return wrapper
+
+
+def _keep(key: tuple[object, ...], page: _Page) -> _Page | None:
+    # A page larger than the whole cache (ODR_PAGE_CACHE_BYTES=0, say) is served, not kept.
+    if _pages.getsizeof(page) > _pages.maxsize:
+        return None
+    _pages[key] = page
+    return page
 
 
 def _replay(page: _Page) -> Response:

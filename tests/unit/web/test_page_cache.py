@@ -74,3 +74,18 @@ async def test_a_build_that_is_not_kept_is_not_shared() -> None:
     # Each reader got its own answer: an error page is neither kept nor handed on.
     assert [r.status_code for r in answers] == [400, 400, 400]
     assert builds == 3
+
+
+@pytest.mark.anyio
+async def test_a_page_larger_than_the_cache_is_served_and_not_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cachetools import LRUCache
+
+    # ODR_PAGE_CACHE_BYTES=0 leaves room for nothing.
+    monkeypatch.setattr(page_cache, "_pages", LRUCache(maxsize=1, getsizeof=lambda p: 500))
+    view = SlowView()
+    view.release.set()
+    cached = page_cache.cached_page(view)
+    first, second = await cached(_request("S1")), await cached(_request("S1"))
+    assert first.status_code == second.status_code == 200
+    assert view.builds == 2 and len(page_cache._pages) == 0
