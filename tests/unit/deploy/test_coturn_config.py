@@ -46,7 +46,7 @@ from pathlib import Path
 import pytest
 from aioice import stun
 from aioice.turn import TurnClientUdpProtocol
-from aiortc import RTCPeerConnection
+from aiortc import RTCConfiguration, RTCPeerConnection
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -250,6 +250,18 @@ def _candidates(sdp: str) -> list[tuple[str, int, str]]:
         r"^a=candidate:\S+ \d \w+ \d+ (\S+) (\d+) typ (\w+)", sdp, flags=re.MULTILINE)]
 
 
+async def _gathered(config: RTCConfiguration) -> list[tuple[str, int, str]]:
+    """The candidates one relay-only peer gathers with ``config``."""
+    pc = RTCPeerConnection(config)
+    try:
+        pc.createDataChannel("probe")
+        # aiortc gathers every candidate before setLocalDescription returns.
+        await pc.setLocalDescription(await pc.createOffer())
+        return _candidates(pc.localDescription.sdp)
+    finally:
+        await pc.close()
+
+
 def _session_errors(log: str, username: str) -> list[str]:
     return re.findall(rf"user <{re.escape(username)}>: incoming packet (\w+ processed, error "
                       r"\d+[^\n]*)", log)
@@ -372,14 +384,7 @@ async def test_rtc_ice_credentials_allocate_a_relay_in_the_shipped_port_range(
     config = build_configuration(_settings(shipped), "allocating")
     assert config.iceServers is not None
     username = config.iceServers[0].username
-    pc = RTCPeerConnection(config)
-    try:
-        pc.createDataChannel("probe")
-        # aiortc gathers every candidate before setLocalDescription returns.
-        await pc.setLocalDescription(await pc.createOffer())
-        candidates = _candidates(pc.localDescription.sdp)
-    finally:
-        await pc.close()
+    candidates = await _gathered(config)
     assert candidates and {kind for _, _, kind in candidates} == {"relay"}, candidates
     for ip, port, _ in candidates:
         assert ip == "127.0.0.1" and RELAY_RANGE[0] <= port <= RELAY_RANGE[1], candidates
@@ -391,14 +396,7 @@ async def test_a_wrong_secret_gets_no_relay(shipped: Coturn) -> None:
     config = build_configuration(_settings(shipped, "not-" + shipped.secret), "intruder")
     assert config.iceServers is not None
     username = str(config.iceServers[0].username)
-    pc = RTCPeerConnection(config)
-    try:
-        pc.createDataChannel("probe")
-        await pc.setLocalDescription(await pc.createOffer())
-        candidates = _candidates(pc.localDescription.sdp)
-    finally:
-        await pc.close()
-    assert candidates == []
+    assert await _gathered(config) == []
     # Refused for the credential (not unreachable): the minted username, answered 401.
     errors = _session_errors(shipped.log_text(), username)
     assert errors and all("error 401" in e for e in errors), shipped.log_text()
