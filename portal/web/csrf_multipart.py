@@ -114,12 +114,8 @@ async def read_token(boundary: bytes, receive: Receive,
     return None, replay_receive
 
 
-def _cookies(scope: dict[str, Any]) -> dict[str, str]:
-    return request_cookies(scope)
-
-
 def install() -> None:
     asgi_csrf._parse_multipart_form_data = read_token
     # asgi-csrf parses the Cookie header with http.cookies on every request, which cost
     # more than all the rest it does; it gets the parse the portal's middlewares share.
-    asgi_csrf.cookies_from_scope = _cookies
+    asgi_csrf.cookies_from_scope = request_cookies
