@@ -14,8 +14,9 @@ the others (production runs 4 workers: docker-compose.yml).
   to stderr with the other details. With 50 clients that each wait for their answer, the
   latency is about 50 ÷ pages per second: this figure follows the throughput.
 
-The portal reuses a rendered page while nothing has been committed to the database since
-(portal/web/page_cache.py, at most ``ODR_PAGE_CACHE_SECONDS``); the load here commits
+The portal answers a request for a page it answered before, with the same cookies, while
+nothing has been committed to the database since (portal/web/page_replay.py, at most
+``ODR_PAGE_CACHE_SECONDS``); the load here commits
 nothing, so these figures are mostly pages served again. The same two pages with that
 cache off, each one built from the database, are measured too and printed to stderr: what
 a reader sees when something was written just before (on a busy day, most of the time).

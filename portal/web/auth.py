@@ -85,16 +85,20 @@ class AuthMiddleware:
             refresh = None
         result = Resolution(None)
         if access or refresh:
-            # Read before anything else: what is cached below and by the views it checks.
-            scope[page_cache.STAMP] = stamp = await page_cache.read_stamp()
+            # Read before anything else (PageReplay may have just done so): what is cached
+            # below and by the views it checks.
+            stamp = scope[page_cache.STAMP] if page_cache.STAMP in scope \
+                else await page_cache.read_stamp()
+            scope[page_cache.STAMP] = stamp
             known = page_cache.known_login(access, stamp) if access else None
             if known is not None:
-                result = Resolution(known)
+                result = Resolution(known.user, until=known.until)
             else:
                 result = await run_in_threadpool(_resolve_in_session, access, refresh)
                 if access and result.user is not None and result.until is not None:
                     page_cache.remember_login(access, stamp, result.user, result.until)
         scope["odr.user"] = result.user
+        scope[page_cache.LOGIN_UNTIL] = result.until
         if bearer is not None or not (result.issued or result.clear) or scope["type"] != "http":
             await self.app(scope, receive, send)
             return

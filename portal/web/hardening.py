@@ -1,8 +1,9 @@
 """The outer layers around the whole application, CSRF check included.
 
 Outermost first: the request id, access log and metrics see every answer (a refused body
-or a failed CSRF check too); the security headers go on every response; the body limit
-wraps ``receive`` before anything, the CSRF check included, reads the body.
+or a failed CSRF check too); the security headers go on every response; a kept page is
+served before anything inside works it out again; the body limit wraps ``receive`` before
+anything, the CSRF check included, reads the body.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portal.config import Settings
 from portal.web import metrics
 from portal.web.body_limit import BodySizeLimitMiddleware
+from portal.web.page_replay import PageReplay
 from portal.web.request_log import RequestContextMiddleware
 from portal.web.security_headers import SecurityHeadersMiddleware
 
@@ -38,5 +40,6 @@ class HardenedApp:
 def harden(app: ASGIApp, settings: Settings) -> HardenedApp:
     metrics.watch_celery()
     stack: ASGIApp = BodySizeLimitMiddleware(app, max_bytes=settings.request_max_bytes)
+    stack = PageReplay(stack)
     stack = SecurityHeadersMiddleware(stack, hsts=settings.production)
     return HardenedApp(RequestContextMiddleware(stack), app)

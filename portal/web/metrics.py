@@ -60,10 +60,21 @@ def route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else UNMATCHED
 
 
+# The labelled series by (method, route, status): ``labels`` checks and locks on every call,
+# which was a tenth of a cached page's time. Bounded like the series themselves: by the
+# route templates, methods and statuses there are.
+_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe(scope: Scope, status: int, seconds: float) -> None:
-    route, method = route_template(scope), scope.get("method", "")
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(seconds)
+    key = (scope.get("method", ""), route_template(scope), status)
+    series = _series.get(key)
+    if series is None:
+        method, route, _ = key
+        series = _series[key] = (REQUESTS.labels(method, route, str(status)),
+                                 LATENCY.labels(method, route))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -1,24 +1,26 @@
 """Reuse what a logged-in request already worked out, while the database says nothing changed.
 
 Two caches per process, both checked against the database's change stamp
-(portal/db/stamp.py), which AuthMiddleware reads once at the start of each logged-in
-request, before anything else is read:
+(portal/db/stamp.py), read once at the start of each logged-in request before anything
+else is read:
 
 * logins: the user an access token stands for (its login session and the user row), so
   a request need not ask the database who is asking;
-* pages: the HTML of a page, opt-in per view with ``cached_page``, for one user, one login
-  session, one language, one address and one CSRF token.
+* pages: the whole answer to a GET of a page whose view is marked ``cached_page``, kept by
+  ``PageReplay`` (portal/web/page_replay.py) under everything the request carries that a
+  page can depend on: the address, the host and scheme, the cookies (who is asking, in
+  which language, with which CSRF token) and the Authorization header.
 
 An entry is used only while the stamp is still the one read before it was built, that is,
 while nobody has committed anything since; a login also only until its token or session
-expires, and a page only for ``page_cache_seconds``, which bounds how late something that
-depends on the clock alone (a deadline passing) shows. Nothing is kept for a request with
-flash messages waiting, for a response that sets a cookie, or for anything but a 200.
+expires, and a page also only for ``page_cache_seconds``, which bounds how late something
+that depends on the clock alone (a deadline passing) shows. Nothing is kept for a response
+that sets a cookie (a flash message shown, a token rotated or made) or for anything but a
+complete 200.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -30,25 +32,27 @@ from cachetools import LRUCache
 from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Scope
 
-from portal import i18n
 from portal.config import get_settings
 from portal.db.session import get_engine
 from portal.db.stamp import stamp_for
 from portal.db.types import utcnow
 from portal.web import shared_read
-from portal.web.cookies import request_cookies
 from portal.web.deps import CurrentUser, current_user
 
 log = logging.getLogger(__name__)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-STAMP = "odr.stamp"  # the scope key AuthMiddleware puts the stamp under
-CSRF_COOKIE = "odr_csrf"
+STAMP = "odr.stamp"  # the scope key the stamp read for this request is kept under
+LOGIN_UNTIL = "odr.login_until"  # and until when its login holds (AuthMiddleware)
+# Where a cacheable view leaves its offer (or None, declining) for PageReplay: a list, shared
+# by the copies of the scope that asgi-csrf passes inwards.
+OFFER = "odr.page_offer"
 MAX_LOGINS = 10_000
 PAGES = Counter("odr_page_cache_total", "Cacheable page requests, by outcome: hit, shared "
                 "(waited for the same page being built), miss, skip.", ["outcome"])
+# Labelled once: ``labels`` on every request was a noticeable part of a kept page's time.
+HIT, SHARED, MISS, SKIP = (PAGES.labels(outcome) for outcome in ("hit", "shared", "miss", "skip"))
 
 
 @dataclass(frozen=True)
@@ -59,22 +63,40 @@ class _Login:
 
 
 @dataclass(frozen=True)
-class _Page:
+class Offer:
+    """A view's consent to keep its answer: built from ``stamp`` on, at ``at`` (time.time()),
+    for a login that holds until ``until``."""
+
     stamp: str
     at: float
-    body: bytes
+    until: dt.datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    """A kept answer: its headers as the app inside PageReplay sent them, and its body."""
+
+    stamp: str
+    at: float  # time.time() when built
+    until: float  # and until when it may be served
     headers: list[tuple[bytes, bytes]]
+    body: bytes
+    route: object  # the matched route, for the access log and metrics
+    size: int  # what it holds, its key (the request's cookies) included, in bytes
+
+    def fresh(self, stamp: str | None, now: float) -> bool:
+        return stamp == self.stamp and self.at <= now < self.until
 
 
 _logins: LRUCache[str, _Login] = LRUCache(maxsize=MAX_LOGINS)
-_pages: LRUCache[tuple[object, ...], _Page] = LRUCache(
+pages: LRUCache[tuple[object, ...], Page] = LRUCache(
     maxsize=max(1, get_settings().page_cache_bytes),
-    getsizeof=lambda page: len(page.body) + 200)
+    getsizeof=lambda page: page.size)
 
 
 def clear() -> None:
     _logins.clear()
-    _pages.clear()
+    pages.clear()
 
 
 def enabled() -> bool:
@@ -97,11 +119,11 @@ async def read_stamp() -> str | None:
         return None
 
 
-def known_login(token: str, stamp: str | None) -> CurrentUser | None:
+def known_login(token: str, stamp: str | None) -> _Login | None:
     entry = _logins.get(token) if stamp is not None else None
     if entry is None or entry.stamp != stamp or utcnow() >= entry.until:
         return None
-    return entry.user
+    return entry
 
 
 def remember_login(token: str, stamp: str | None, user: CurrentUser,
@@ -110,84 +132,30 @@ def remember_login(token: str, stamp: str | None, user: CurrentUser,
         _logins[token] = _Login(stamp, user, until)
 
 
-def _page_key(request: Request) -> tuple[object, ...] | None:
+def _offer(request: Request) -> Offer | None:
     scope = request.scope
-    stamp, user = scope.get(STAMP), current_user(request)
-    if request.method != "GET" or stamp is None or user is None \
-            or scope.get("session", {}).get("_flashes") or not _has_csrf_cookie(scope):
+    stamp, until = scope.get(STAMP), scope.get(LOGIN_UNTIL)
+    if request.method != "GET" or stamp is None or until is None \
+            or current_user(request) is None:
         return None
-    # The token the page's forms carry, asked for as the templates ask (asgi-csrf then
-    # sends Vary: Cookie, as it did for the page when it was built).
-    getter = scope.get("csrftoken")
-    token = getter() if getter else None
-    if not token:
-        return None
-    return (user.id, user.session_id, i18n.current_locale.get(), scope["path"],
-            scope.get("query_string", b""), token)
-
-
-def _has_csrf_cookie(scope: Scope) -> bool:
-    # Without one, asgi-csrf makes a new token and sets it as a cookie on the response.
-    return bool(request_cookies(scope).get(CSRF_COOKIE))
+    return Offer(stamp, time.time(), until)
 
 
 def cached_page(view: Endpoint) -> Endpoint:
-    """Serve ``view``'s page again while nothing has been committed since it was built."""
+    """Let PageReplay serve ``view``'s answer again while nothing has been committed since.
+
+    Only for views whose page depends on nothing but the database, the clock, the address
+    and who asks in which language: PageReplay keys a page on the address, host, scheme,
+    cookies and Authorization header, and no other header.
+    """
 
     @wraps(view)
     async def wrapper(request: Request) -> Response:
-        key = _page_key(request)
-        if key is None:
-            PAGES.labels("skip").inc()
-            return await view(request)
-        stamp, now = request.scope[STAMP], time.time()
-        entry = _pages.get(key)
-        if entry is not None and entry.stamp == stamp \
-                and entry.at <= now < entry.at + get_settings().page_cache_seconds:
-            PAGES.labels("hit").inc()
-            return _replay(entry)
-        # The same page being built under the same stamp (a reader's several tabs, a burst
-        # of reloads when it expires): its result is as current as building it again.
-        flight = (asyncio.get_running_loop(), key)
-        building = _building.get(flight)
-        if building is not None and building[0] == stamp:
-            shared = await asyncio.shield(building[1])
-            if shared is not None:
-                PAGES.labels("shared").inc()
-                return _replay(shared)
-        PAGES.labels("miss").inc()
-        done: asyncio.Future[_Page | None] = asyncio.get_running_loop().create_future()
-        _building[flight] = (stamp, done)
-        page = None
-        try:
-            response = await view(request)
-            body = getattr(response, "body", None)  # a streamed response has none
-            if response.status_code == 200 and isinstance(body, bytes) \
-                    and "set-cookie" not in response.headers:
-                page = _keep(key, _Page(stamp, now, body, list(response.raw_headers)))
-            return response
-        finally:
-            done.set_result(page)
-            if _building.get(flight, (None, None))[1] is done:
-                del _building[flight]
+        holder = request.scope.get(OFFER)
+        if isinstance(holder, list):  # PageReplay counts the outcome once it has the answer
+            holder.append(_offer(request))
+        else:
+            SKIP.inc()
+        return await view(request)
 
     return wrapper
-
-
-def _keep(key: tuple[object, ...], page: _Page) -> _Page | None:
-    # A page larger than the whole cache (ODR_PAGE_CACHE_BYTES=0, say) is served, not kept.
-    if _pages.getsizeof(page) > _pages.maxsize:
-        return None
-    _pages[key] = page
-    return page
-
-
-def _replay(page: _Page) -> Response:
-    response = Response(page.body, 200)
-    response.raw_headers = list(page.headers)
-    return response
-
-
-# Pages being built now, by event loop (tests run several) and page key.
-_building: dict[tuple[asyncio.AbstractEventLoop, tuple[object, ...]],
-                tuple[str, asyncio.Future[_Page | None]]] = {}

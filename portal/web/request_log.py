@@ -17,13 +17,13 @@ from contextvars import ContextVar
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.web import metrics
 
 request_id: ContextVar[str | None] = ContextVar("odr_request_id", default=None)
 HEADER = "X-Request-ID"
+_HEADER_KEY = HEADER.lower().encode("latin-1")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 # Probes every few seconds would drown the real traffic.
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -99,7 +99,9 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[HEADER] = rid
+                # Appended as is: nothing inside sets this header (MutableHeaders, which
+                # would look for it first, cost more than the rest of this function).
+                message["headers"] = [*message.get("headers", ()), (_HEADER_KEY, rid.encode())]
             await send(message)
 
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -55,17 +56,25 @@ def _filed_case(db: Session, make_browser: Callable[[], Browser]) -> tuple[str, 
     return number, applicant, staff
 
 
-def test_a_page_is_served_again_until_anything_is_committed(db: Session, make_browser) -> None:
+def test_a_page_is_served_again_until_anything_is_committed(
+        db: Session, make_browser, caplog: pytest.LogCaptureFixture) -> None:
     number, applicant, staff = _filed_case(db, make_browser)
     counts = Counts()
     first = applicant.get(f"/cases/{number}")
-    again = applicant.get(f"/cases/{number}")
+    with caplog.at_level(logging.INFO, logger="portal.access"):
+        again = applicant.get(f"/cases/{number}")
     assert first.status_code == again.status_code == 200
     assert counts.take() == {"miss": 1, "hit": 1}
     assert again.text == first.text
-    # The hit keeps the headers of the page (asgi-csrf's Vary, the security headers).
+    # The hit keeps the headers of the page (asgi-csrf's Vary), and gets what every answer
+    # gets afresh: the security headers, its own request id, its access log line.
     assert again.headers["vary"] == first.headers["vary"] == "Cookie"
     assert "frame-ancestors 'none'" in again.headers["content-security-policy"]
+    assert again.headers["x-frame-options"] == "DENY"
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert len(again.headers.get_list("x-request-id")) == 1
+    line = next(r for r in caplog.records if r.name == "portal.access")
+    assert (line.route, line.status) == ("/cases/{number}", 200)  # type: ignore[attr-defined]
 
     # Another user's action is on the next page at once.
     accepted = staff.submit(f"/cases/{number}/act", {"trigger": "accept",
