@@ -127,12 +127,22 @@ _stamps: dict[str, Stamp | None] = {}
 _guard = threading.Lock()
 
 
+# The engine asked for last and its stamp: every request asks for the same one, and
+# rendering its URL for the key took longer than reading the stamp itself.
+_last: tuple[Engine, Stamp | None] | None = None
+
+
 def stamp_for(engine: Engine) -> Stamp | None:
     """The stamp of ``engine``'s database, or None when it has none."""
+    global _last
+    last = _last
+    if last is not None and last[0] is engine:
+        return last[1]
     key = str(engine.url)
     with _guard:
         if key not in _stamps:
             _stamps[key] = _make(engine)
+        _last = (engine, _stamps[key])
         return _stamps[key]
 
 
@@ -148,7 +158,9 @@ def _make(engine: Engine) -> Stamp | None:
 
 def forget() -> None:
     """Drop every stamp (with the engines they belong to)."""
+    global _last
     with _guard:
+        _last = None
         for stamp in _stamps.values():
             if isinstance(stamp, SqliteStamp | PostgresStamp):
                 stamp.close()
