@@ -66,7 +66,8 @@ def route_template(scope: Scope) -> str:
 _series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
-def observe(scope: Scope, status: int, seconds: float) -> None:
+def observe(scope: Scope, status: int, seconds: float) -> str:
+    """Count one answered request; returns the route template it is counted under."""
     key = (scope.get("method", ""), route_template(scope), status)
     series = _series.get(key)
     if series is None:
@@ -75,6 +76,7 @@ def observe(scope: Scope, status: int, seconds: float) -> None:
                                  LATENCY.labels(method, route))
     series[0].inc()
     series[1].observe(seconds)
+    return key[1]
 
 
 def exposition() -> tuple[bytes, str]:

@@ -108,13 +108,13 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            metrics.observe(scope, status, elapsed)
+            route = metrics.observe(scope, status, elapsed)
             path = scope["path"]
             access_log.log(
                 logging.DEBUG if path in QUIET_PATHS else logging.INFO,
                 "%s %s %s %.1fms", scope.get("method"), path, status, elapsed * 1000,
                 extra={"method": scope.get("method"), "path": path, "status": status,
-                       "route": metrics.route_template(scope),
+                       "route": route,
                        "duration_ms": round(elapsed * 1000, 2),
                        "client": (scope.get("client") or ("", 0))[0]})
             request_id.reset(token)
