@@ -77,7 +77,7 @@ class Page:
     """A kept answer: its headers as the app inside PageReplay sent them, and its body."""
 
     stamp: str
-    at: float  # time.time() when built
+    at: float  # time.time() when its view began, just after the stamp was read
     until: float  # and until when it may be served
     headers: list[tuple[bytes, bytes]]
     body: bytes
