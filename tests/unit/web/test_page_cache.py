@@ -83,8 +83,7 @@ class Site:
 class Builds:
     """A cached page view counting its builds; ``release`` holds them until set."""
 
-    def __init__(self, db: Database, status: int = 200) -> None:
-        self.db = db
+    def __init__(self, status: int = 200) -> None:
         self.status = status
         self.count = 0
         self.release = asyncio.Event()
@@ -107,7 +106,7 @@ def db(monkeypatch: pytest.MonkeyPatch) -> Database:
 
 
 def _site(db: Database, status: int = 200, **kwargs: Any) -> tuple[Site, Builds]:
-    builds = Builds(db, status)
+    builds = Builds(status)
     return Site(db, page_cache.cached_page(builds), **kwargs), builds
 
 
